@@ -4,7 +4,7 @@ Each record has the five name parts (given, father, grandfather, surname, mother
 national ID, a governorate and a sex, written with the mess of real files. Names repeat as in life
 (Zipf-like ranks), so the caches of the identity layer see what they will see in a ministry.
 
-    .venv/bin/python benchmarks/bench_identity.py [--records 500000] [--seed 7]
+    .venv/bin/python benchmarks/bench_identity.py [--records 1000000] [--seed 7]
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def process(records: list[tuple]) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=500_000)
+    parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     records = make_stream(args.records, args.seed)

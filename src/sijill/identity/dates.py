@@ -9,11 +9,16 @@ from functools import lru_cache
 
 from . import lexicon
 from .errors import InvalidDate
-from .text import normalize_text, to_ascii_digits
+from .text import normalize_text, strip_invisible, to_ascii_digits
 
 # Civil registration wrote 1 July (or 1 January) when only the year of birth was known.
 REGISTRATION_DEFAULTS = frozenset({(7, 1), (1, 1)})
 MIN_YEAR, MAX_YEAR = 1880, 2100
+# What databases write for "no date": refused, or two unknown dates would agree on a year.
+PLACEHOLDERS = frozenset({(1900, 1, 1)})
+# "1985م" (ميلادي, Gregorian) is the same date; a Hijri date (هـ) is refused rather than misread.
+_GREGORIAN_SUFFIX = re.compile(r"\s*(م\.?|ميلادي(ة)?)$")
+_HIJRI_SUFFIX = re.compile(r"\s*(هـ|ه\.?|هجري(ة)?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,10 @@ def _check_year(raw: str, year: int) -> None:
 
 def _full(raw: str, year: int, month: int, day: int, swap_ok: bool) -> PartialDate:
     _check_year(raw, year)
+    if month == 0 and day == 0:
+        return PartialDate(year, None, None, "year")  # 00/00/1960: systems that knew only the year
+    if (year, month, day) in PLACEHOLDERS:
+        raise InvalidDate(raw, f"{year}-{month:02d}-{day:02d} is a placeholder for a missing date")
     try:
         dt.date(year, month, day)
     except ValueError:
@@ -90,7 +99,10 @@ def parse_date(s: str | None) -> PartialDate:
     raw = s
     if s is None or not str(s).strip():
         raise InvalidDate(raw, "date is empty")
-    text = to_ascii_digits(str(s)).strip()
+    text = to_ascii_digits(strip_invisible(str(s))).strip()
+    if _HIJRI_SUFFIX.search(text):
+        raise InvalidDate(raw, "a Hijri date; give the Gregorian (ميلادي) date")
+    text = _GREGORIAN_SUFFIX.sub("", text)
     if m := _ISO.fullmatch(text):
         return _full(raw, int(m[1]), int(m[2]), int(m[3]), swap_ok=False)
     if m := _DMY.fullmatch(text):

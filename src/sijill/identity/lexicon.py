@@ -61,11 +61,6 @@ def titles() -> frozenset[str]:
 
 
 @cache
-def compound_suffixes() -> frozenset[str]:
-    return frozenset(normalize_text(t) for t in _lines("compound_suffixes.txt"))
-
-
-@cache
 def ambiguous_compounds() -> frozenset[tuple[str, str]]:
     """Pairs like محمد علي: one given name in some families, given + father in others."""
     pairs = set()

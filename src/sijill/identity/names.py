@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 from . import lexicon
-from .skeleton import canonical, latin_to_arabic_key, skeleton
+from .skeleton import canonical_of_normalized, latin_to_arabic_key, skeleton_of_normalized
 from .text import is_latin, normalize_text
 
 # Words that start with ال but are given names, not a laqab.
@@ -50,12 +50,12 @@ class NameChain:
     @property
     def canonical(self) -> NameParts:
         """Each part with variants and nicknames collapsed, Latin parts in Arabic script."""
-        return NameParts(*(canonical(p) or None for p in self.parts))
+        return NameParts(*map(canonical_of_normalized, self.parts))
 
     @property
     def skeleton(self) -> NameParts:
         """Each part's cross-script skeleton: equal for محمد and Mohammed."""
-        return NameParts(*(skeleton(p) or None for p in self.parts))
+        return NameParts(*map(skeleton_of_normalized, self.parts))
 
     @property
     def surname_key(self) -> str | None:
@@ -79,20 +79,19 @@ def surname_key(surname: str | None) -> str | None:
 
 @lru_cache(maxsize=200_000)
 def _words(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Normalised words of one field with leading titles removed and compound names kept whole."""
+    """Normalised words of one field, titles taken out: before the first name word, and before any
+    later name word (علي الحاج حسين). A title word left alone, or last, is a name (سيد, الشيخ)."""
     words = normalize_text(text).split()
     titles = lexicon.titles()
+    kept: list[str] = []
     taken: list[str] = []
-    while len(words) > 1 and words[0] in titles:
-        taken.append(words.pop(0))
-    suffixes = lexicon.compound_suffixes()
-    merged: list[str] = []
-    for w in words:
-        if merged and w in suffixes and merged[-1] not in titles:
-            merged[-1] += w
+    for i, w in enumerate(words):
+        later_name = any(x not in titles for x in words[i + 1 :])
+        if w in titles and later_name and (not kept or len(w) > 1):
+            taken.append(w)
         else:
-            merged.append(w)
-    return tuple(merged), tuple(taken)
+            kept.append(w)
+    return tuple(kept), tuple(taken)
 
 
 def _is_laqab(word: str) -> bool:
@@ -174,18 +173,15 @@ def parse_name(
         )
 
     g, f, gf = _field(given), _field(father), _field(grandfather)
-    rest = dict(
-        surname=s.text,
-        mother=m.text,
-        titles=g.titles + f.titles + gf.titles + s.titles + m.titles,
-        script="latin" if g.latin or f.latin or s.latin else "arabic",
-    )
-    line = [g.text, f.text, gf.text]
+    titles = g.titles + f.titles + gf.titles + s.titles + m.titles
+    script = "latin" if g.latin or f.latin or s.latin else "arabic"
     # A given-name column holding محمد علي says it is one name; the split reading stays available.
     pair = g.words if len(g.words) == 2 and g.words in lexicon.ambiguous_compounds() else None
     if pair is None and len(g.words) == 1:
         pair = _split_ambiguous(g.words[0])
     if pair is None:
-        return _chain_from_line(line, **rest)
+        return NameChain(g.text, f.text, gf.text, s.text, m.text, (), titles, script)
+    rest = dict(surname=s.text, mother=m.text, titles=titles, script=script)
+    line = [g.text, f.text, gf.text]
     alternative = _chain_from_line([*pair, *line[1:]], **rest)
     return _chain_from_line([pair[0] + pair[1], *line[1:]], **rest, alternatives=(alternative,))

@@ -70,12 +70,13 @@ def canonical_word(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def canonical(s: str | None) -> str:
     """Spelling variants and nicknames to one canonical form: داوود -> داود, حمودي -> محمد."""
-    return " ".join(canonical_word(w) for w in normalize_text(s).split())
+    return canonical_of_normalized(normalize_text(s)) or ""
 
 
 # Letters a transliteration or a clerk's ear confuses share one class.
 _CLASSES = str.maketrans({
-    "ح": "ه", "ق": "ك", "ص": "س", "ث": "س", "ذ": "ز", "ظ": "ز", "ض": "د", "ط": "ت", "ع": "ا",
+    # ض goes with ذ/ظ/ز: Iraqi Latin spellings write it dh (Ramadhan) and Kurdish writes ز (ڕەزا = رضا).
+    "ح": "ه", "ق": "ك", "ص": "س", "ث": "س", "ذ": "ز", "ظ": "ز", "ض": "ز", "ط": "ت", "ع": "ا",
 })
 _REPEATS = re.compile(r"(.)\1+")
 
@@ -94,4 +95,22 @@ def _word_skeleton(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def skeleton(s: str | None) -> str:
     """A loose key equal for the Arabic and Latin spellings of one name (Mohammed = محمد)."""
-    return " ".join(_word_skeleton(w) for w in normalize_text(s).split())
+    return skeleton_of_normalized(normalize_text(s)) or ""
+
+
+def skeleton_of_normalized(text: str | None) -> str | None:
+    """``skeleton`` of text already normalised (a NameChain part); ``None`` stays ``None``."""
+    if not text:
+        return None
+    if " " not in text:
+        return _word_skeleton(text)
+    return " ".join(map(_word_skeleton, text.split()))
+
+
+def canonical_of_normalized(text: str | None) -> str | None:
+    """``canonical`` of text already normalised (a NameChain part); ``None`` stays ``None``."""
+    if not text:
+        return None
+    if " " not in text:
+        return canonical_word(text)
+    return " ".join(map(canonical_word, text.split()))

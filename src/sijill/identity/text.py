@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
 # Invisible controls that clerks' keyboards and Word insert; removed, never turned into a space.
 _INVISIBLE = "\u200c\u200d\u200e\u200f\u061c\ufeff\u200b\u2060\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Apostrophes and ayn/hamza signs in Latin spellings (Sa'ad, Ja’far, Ismaʿil) are deleted, not word breaks.
+_APOSTROPHES = "'\u2018\u2019\u02bc\u02be\u02bf`\u00b4"
 
 _DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
 
@@ -37,7 +40,7 @@ _KURDISH_SEAT = re.compile(r"(?<![\u0621-\u06ff])ئ[اە]?")
 _KURDISH_VOWEL = re.compile(r"ە(?=[\u0621-\u06ff])")
 
 _TABLE = str.maketrans(
-    {c: None for c in _INVISIBLE} | _DIGITS | dict.fromkeys(_MARKS) | _LETTERS
+    {c: None for c in _INVISIBLE + _APOSTROPHES} | _DIGITS | dict.fromkeys(_MARKS) | _LETTERS
 )
 
 # After the table: anything that is neither a letter nor a digit separates words.
@@ -51,7 +54,15 @@ _JOIN_PREFIXES = (
 )
 
 
-def _join_compounds(words: list[str]) -> list[str]:
+@cache
+def _compound_suffixes() -> frozenset[str]:
+    """Second words of one given name (سيف الدين, نور الهدى, خير الله), from the data file."""
+    text = (resources.files("sijill.identity") / "data" / "compound_suffixes.txt").read_text(encoding="utf-8")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    return frozenset("".join(_join_prefixes(list(_normalize_chunk(ln)))) for ln in lines)
+
+
+def _join_prefixes(words: list[str]) -> list[str]:
     for prefixes in _JOIN_PREFIXES:
         joined: list[str] = []
         i = 0
@@ -68,6 +79,21 @@ def _join_compounds(words: list[str]) -> list[str]:
     return words
 
 
+def _join_compounds(words: list[str]) -> list[str]:
+    """ال / البو, عبد and ابو to the next word, then الدين, الله, الهدى... to the word before."""
+    words = _join_prefixes(words)
+    if len(words) < 2:
+        return words
+    suffixes = _compound_suffixes()
+    joined = [words[0]]
+    for w in words[1:]:
+        if w in suffixes:
+            joined[-1] += w
+        else:
+            joined.append(w)
+    return joined
+
+
 @lru_cache(maxsize=200_000)
 def normalize_text(s: str | None) -> str:
     """Normalise name text so that spellings of one name by different clerks become equal.
@@ -77,26 +103,40 @@ def normalize_text(s: str | None) -> str:
     """
     if not s:
         return ""
+    words = [w for chunk in s.split() for w in _normalize_chunk(chunk)]
+    return " ".join(_join_compounds(words))
+
+
+# Latin letters with accents, and combining marks left after NFKC.
+_ACCENTED = re.compile(r"[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]")
+
+
+@lru_cache(maxsize=100_000)
+def _normalize_chunk(s: str) -> tuple[str, ...]:
+    """Steps 1-9 on one whitespace-free chunk: names repeat, so chunks are cached, not whole strings."""
     s = unicodedata.normalize("NFKC", s)
     if "ئ" in s or "ە" in s:
         s = _KURDISH_VOWEL.sub("", _KURDISH_SEAT.sub("ا", s))
     s = s.translate(_TABLE).lower()
-    if not s.isascii():
+    if _ACCENTED.search(s):
         # Accents on Latin letters (Hüseyin, İbrahim) go; Arabic marks are already gone.
         s = "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
-    words = _SEPARATORS.sub(" ", s).split()
-    return " ".join(_join_compounds(words))
+    return tuple(_SEPARATORS.sub(" ", s).split())
+
+
+def strip_invisible(s: str) -> str:
+    """Delete the invisible controls (RLM before a date in an Arabic Excel export)."""
+    return s.translate(_INVISIBLE_TABLE)
+
+
+_INVISIBLE_TABLE = str.maketrans(dict.fromkeys(_INVISIBLE))
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 def is_latin(s: str) -> bool:
     """True when the text has Latin letters and no Arabic ones (a bank's spelling)."""
-    has_latin = False
-    for ch in s:
-        if "\u0600" <= ch <= "\u06ff":
-            return False
-        if ch.isascii() and ch.isalpha():
-            has_latin = True
-    return has_latin
+    return not _ARABIC_LETTER.search(s) and bool(_LATIN_LETTER.search(s))
 
 
 _DIGIT_TABLE = str.maketrans(_DIGITS)
