@@ -16,8 +16,10 @@ def national_id(s: str | int | None) -> str:
 
     Accepts Arabic-Indic and Persian digits, spaces and dashes; refuses anything else.
     """
-    if isinstance(s, str) and len(s) == 12 and s.isascii() and s.isdigit() and len(set(s)) > 1:
-        return s  # the common case, already clean
+    if isinstance(s, str):
+        clean = to_ascii_digits(s)
+        if len(clean) == 12 and clean.isascii() and clean.isdigit() and len(set(clean)) > 1:
+            return clean  # the common case: twelve digits in some script, nothing else
     if s is None or (isinstance(s, str) and not s.strip()):
         raise InvalidIdentifier(s, "national ID is empty")
     if isinstance(s, float | bool):

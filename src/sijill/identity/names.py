@@ -5,7 +5,6 @@ Agencies send the chain as separate columns or as one string; both arrive here a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -25,12 +24,12 @@ class NameParts(NamedTuple):
     mother: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class NameChain:
+class NameChain(NamedTuple):
     """One reading of a person's name chain, each part normalised (``None`` when absent).
 
     ``extra`` holds ancestors beyond the grandfather (a quadruple name); ``alternatives`` holds the
     other readings of an ambiguous chain (محمد علي as one given name or as given + father).
+    Immutable and hashable; a named tuple because a registry builds millions of them.
     """
 
     given: str | None = None
@@ -83,11 +82,13 @@ def _words(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     later name word (علي الحاج حسين). A title word left alone, or last, is a name (سيد, الشيخ)."""
     words = normalize_text(text).split()
     titles = lexicon.titles()
+    if titles.isdisjoint(words):
+        return tuple(words), ()
+    last_name = max((i for i, w in enumerate(words) if w not in titles), default=-1)
     kept: list[str] = []
     taken: list[str] = []
     for i, w in enumerate(words):
-        later_name = any(x not in titles for x in words[i + 1 :])
-        if w in titles and later_name and (not kept or len(w) > 1):
+        if w in titles and i < last_name and (not kept or len(w) > 1):
             taken.append(w)
         else:
             kept.append(w)
