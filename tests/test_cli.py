@@ -67,8 +67,10 @@ def test_normalize_refuses_an_unknown_column_clearly(tmp_path):
     assert "nope" in result.output and "not in the file" in result.output
 
 
-def test_demo_runs_and_shows_before_and_after(tmp_path):
-    result = runner.invoke(app, ["demo", "--workdir", str(tmp_path)])
+def test_demo_builds_a_world_and_shows_records_meeting(tmp_path):
+    result = runner.invoke(app, ["demo", "--workdir", str(tmp_path)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "محمد" in result.output and "→" in result.output
+    assert (tmp_path / "world" / "manifest.json").exists()
     assert (tmp_path / "sample_people.normalized.csv").exists()
+    assert "محمد" in result.output and "→" in result.output
+    assert "courts" in result.output and "✓" in result.output, "registry and court records of one person meet"
