@@ -1,0 +1,250 @@
+"""What share of given names does a frequency attack re-identify from a package, default vs hardened?
+
+The attacker holds one package (the hub's view: no key, no clear value) and a public list of Iraqi given
+names with their frequencies (here the estimates in ``sijill/synth/data/given_*.tsv``, which are the kind of
+list that is published). The package is the ration-card extract of a synthetic world, encoded with the
+shipped schema, once with the default settings and once with ``encoding: {profile: hardened}``.
+
+Attacks (each guesses a given name for every record; a guess is right when it equals the record's given
+name once canonicalised):
+
+- tokens: rank the exact-token values of the given name by frequency; the i-th most frequent token is
+  taken to be the i-th most frequent public name (tried on the normalised, canonical and skeleton tokens).
+  "by sex": the same within each value of the sex token, against the male and the female list (the
+  attacker is assumed to know which sex token is which).
+- Bloom, equal: the same ranking on whole Bloom filters (equal names give equal filters unless BLIP).
+- Bloom, clustered: on a sample, filters within a similarity threshold are grouped (densest first), groups
+  ranked by size within each sex and named by rank. The threshold is the best in hindsight: an upper
+  bound on the attacker.
+- blocking given+year: block tokens of (given-name skeleton, birth year) ranked against the product of the
+  public name list and the file's own birth-year distribution (generous: census age pyramids are public);
+  a guess is right when its skeleton is the record's (a skeleton may stand for two close names).
+- "exact frequencies": tokens and clusters ranked against the file's own name frequencies, as if the
+  public list were perfect: the worst case, bounding what better statistics would give an attacker.
+
+    .venv/bin/python benchmarks/frequency_attack.py [--persons 100000] [--seed 5] [--sample 4000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import yaml
+
+from sijill import identity, pprl
+from sijill.pprl.schema import example_schemas, schema_from_dict
+from sijill.synth import generate_world
+from sijill.tabular import read_batches
+
+GIVEN = "الاسم"
+BIRTH = "تاريخ الميلاد"
+SEX = "الجنس"
+
+
+def _sex(raw: str | None) -> str | None:
+    try:
+        return identity.sex(raw)
+    except identity.IdentityError:
+        return None
+
+
+def public_lists() -> dict[str, list[tuple[str, float]]]:
+    """Given names (canonical) with their published relative frequency, most frequent first: for men
+    ("M"), women ("F") and both ("*")."""
+    lists: dict[str, Counter] = {"M": Counter(), "F": Counter(), "*": Counter()}
+    data = Path(sys.modules["sijill.synth"].__file__).parent / "data"
+    for sex, file in (("M", "given_male.tsv"), ("F", "given_female.tsv")):
+        with open(data / file, encoding="utf-8") as f:
+            rows = [ln.rstrip("\n").split("\t") for ln in f if ln.strip() and not ln.startswith("#")]
+        total = sum(float(r[2]) for r in rows)
+        for name, _era, arab, *_ in rows:
+            lists[sex][identity.canonical(name)] += float(arab) / total
+            lists["*"][identity.canonical(name)] += float(arab) / total / 2
+    return {k: v.most_common() for k, v in lists.items()}
+
+
+_TIES = np.random.default_rng(0)
+
+
+def ranked(values) -> list:
+    """Distinct values, most frequent first; equal counts in random order (no hidden tie-breaking)."""
+    counts = Counter(v for v in values if v is not None)
+    distinct = list(counts)
+    _TIES.shuffle(distinct)
+    return sorted(distinct, key=lambda v: -counts[v])
+
+
+def rank_attack(values: list, public: list[tuple[str, float]]) -> list[str | None]:
+    """The i-th most frequent value is named after the i-th most frequent public name."""
+    order = ranked(values)
+    names = {v: public[i][0] for i, v in enumerate(order[: len(public)])}
+    return [names.get(v) for v in values]
+
+
+def by_sex(attack_one, values: list, sexes: list[str | None], lists: dict) -> list[str | None]:
+    """Run a ranking attack within each sex, against that sex's list."""
+    guesses: list[str | None] = [None] * len(values)
+    for sex in ("M", "F"):
+        idx = [i for i, s in enumerate(sexes) if s == sex]
+        for i, g in zip(idx, attack_one([values[i] for i in idx], lists[sex]), strict=True):
+            guesses[i] = g
+    return guesses
+
+
+def share(guesses, truth) -> float:
+    pairs = [(g, t) for g, t in zip(guesses, truth, strict=True) if t]
+    return sum(g == t for g, t in pairs) / len(pairs)
+
+
+def _bits(blooms: list[bytes]) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(b"".join(blooms), np.uint8).reshape(len(blooms), -1), axis=1)
+
+
+def centroids(blooms: list[bytes], threshold: float) -> np.ndarray:
+    """Centres of the dense groups of a sample: filters within ``threshold`` of a dense point, densest first."""
+    x = _bits(blooms).astype(np.float32)
+    near = 1 - (x @ (1 - x).T + (1 - x) @ x.T) / x.shape[1] >= threshold
+    free = np.ones(len(blooms), bool)
+    centres = []
+    for i in np.argsort(-near.sum(axis=1)):
+        if free[i]:
+            members = np.flatnonzero(near[i] & free)
+            free[members] = False
+            if len(members) >= 2:
+                centres.append(x[members].mean(axis=0))
+    return np.array(centres, dtype=np.float32)
+
+
+def nearest(blooms: list[bytes | None], centres: np.ndarray, threshold: float) -> list[int | None]:
+    """The nearest centre of every filter (expected share of agreeing bits), if within ``threshold``."""
+    out: list[int | None] = [None] * len(blooms)
+    idx = [i for i, b in enumerate(blooms) if b is not None]
+    for start in range(0, len(idx), 10_000):
+        chunk = idx[start : start + 10_000]
+        x = _bits([blooms[i] for i in chunk]).astype(np.float32)
+        agree = (x @ centres.T + (1 - x) @ (1 - centres).T) / x.shape[1]
+        best = agree.argmax(axis=1)
+        for i, c, a in zip(chunk, best.tolist(), agree.max(axis=1).tolist(), strict=True):
+            out[i] = c if a >= threshold - 0.05 else None
+    return out
+
+
+def cluster_attack(blooms, truth, sexes, lists, sample: int, rng, exact: bool) -> float:
+    """Centres from a sample's dense groups; every record goes to its nearest centre; the centres are
+    ranked by how many records they hold (within each sex) and named by rank. Best share over thresholds."""
+    pool = [i for i in rng.permutation(len(blooms)) if blooms[i] is not None][:sample]
+    if exact:  # the file's own frequencies, per sex
+        lists = {s: [(n, 0) for n in ranked(t for t, x in zip(truth, sexes, strict=True) if x == s)]
+                 for s in ("M", "F")}
+    best = 0.0
+    for threshold in (0.80, 0.85, 0.90, 0.94, 0.98):
+        centres = centroids([blooms[i] for i in pool], threshold)
+        if not len(centres):
+            continue
+        labels = nearest(blooms, centres, threshold)
+        best = max(best, share(by_sex(rank_attack, labels, sexes, lists), truth))
+    return best
+
+
+def blocking_attack(tokens: list, truth_skeletons: list[str | None], years: list[int | None], public) -> float:
+    year_share = Counter(y for y in years if y)
+    total = sum(year_share.values())
+    predicted = sorted(((p * year_share[y] / total, identity.skeleton(n)) for n, p in public for y in year_share),
+                       reverse=True)
+    order = ranked(tokens)
+    names = {v: predicted[i][1] for i, v in enumerate(order[: len(predicted)])}
+    return share([names.get(t) for t in tokens], truth_skeletons)
+
+
+def attack(package: pprl.Package, truth, sexes, years, lists, sample: int, rng) -> dict[str, float | None]:
+    table = package.read()
+    columns = set(table.column_names)
+    token_columns = [c for c in ("given_name", "given_name_canonical", "given_name_skeleton") if c in columns]
+    tokens = {c: table[c].to_pylist() for c in token_columns}
+    own = {s: [(n, 0) for n in ranked(t for t, x in zip(truth, sexes, strict=True) if x == s)] for s in "MF"}
+
+    def best(values_list, lists_, stratified: bool) -> float | None:
+        if not values_list:
+            return None
+        run = (lambda v: by_sex(rank_attack, v, sexes, lists_)) if stratified else \
+            (lambda v: rank_attack(v, lists_["*"]))
+        return max(share(run(v), truth) for v in values_list)
+
+    blooms = table["given_name_bloom"].to_pylist()
+    skeletons = [identity.skeleton(t) if t else None for t in truth]
+    return {
+        "tokens": best(list(tokens.values()), lists, False),
+        "tokens_sex": best(list(tokens.values()), lists, True),
+        "bloom_equal": best([blooms], lists, True),
+        "bloom_clustered": cluster_attack(blooms, truth, sexes, lists, sample, rng, exact=False),
+        "blocking": blocking_attack(table["block_given_year"].to_pylist(), skeletons, years, lists["*"]),
+        "tokens_exact": best(list(tokens.values()), own, True),
+        "bloom_clustered_exact": cluster_attack(blooms, truth, sexes, lists, sample, rng, exact=True),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--sample", type=int, default=4000, help="records clustered in the Bloom attack")
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    lists = public_lists()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        generate_world(root / "world", persons=args.persons, seed=args.seed)
+        source_path = root / "world" / "agencies" / "ration.parquet"
+        pprl.init_keys(root / "keys", "ration")
+        keys = pprl.HolderKeys.load(root / "keys")
+        trust = pprl.TrustStore.from_dir(root / "keys")
+        base = yaml.safe_load(example_schemas()["ration"].read_text(encoding="utf-8"))
+        results, counts = {}, {}
+        for profile in ("default", "hardened"):
+            schema = schema_from_dict({**base, "encoding": {"profile": profile}, "package": {"dummy_share": 0}})
+            source = read_batches(source_path)
+            result = pprl.encode(source.batches, schema, keys, root / f"{profile}.pkg")
+            with open(result.map, encoding="utf-8-sig") as f:
+                refs = {m["ref"]: m["record_id"] for m in csv.DictReader(f) if m["dummy"] == "false"}
+            package = pprl.open_package(result.package, trust)
+            clear = {r["رقم السجل"]: r for r in pq.read_table(source_path).to_pylist()}
+            order = [refs.get(ref) for ref in package.read(["ref"])["ref"].to_pylist()]
+            truth = [identity.canonical(clear[o][GIVEN]) if o and clear[o][GIVEN] else None for o in order]
+            sexes = [_sex(clear[o][SEX]) if o else None for o in order]
+            years = []
+            for o in order:
+                try:
+                    years.append(identity.parse_date(clear[o][BIRTH]).year if o else None)
+                except identity.IdentityError:
+                    years.append(None)
+            results[profile] = attack(package, truth, sexes, years, lists, args.sample, rng)
+            counts[profile] = sum(1 for t in truth if t)
+        top = Counter(t for t in truth if t).most_common(1)[0]
+        print(f"package: ration-card extract of a synthetic world of {args.persons:,} persons, "
+              f"{counts['default']:,} records with a given name ({time.perf_counter() - started:.0f} s)")
+        print(f"public lists: {len(lists['M'])} male and {len(lists['F'])} female given names; baseline "
+              f"(everyone is '{top[0]}'): {top[1] / counts['default']:.1%} of records")
+        print(f"{'attack':<30}{'default':>10}{'hardened':>10}")
+        labels = {"tokens": "tokens, ranked", "tokens_sex": "tokens, ranked by sex",
+                  "bloom_equal": "Bloom equal, ranked by sex", "bloom_clustered": "Bloom clustered, by sex",
+                  "blocking": "blocking given+year", "tokens_exact": "tokens, exact frequencies",
+                  "bloom_clustered_exact": "Bloom clustered, exact freq."}
+        for key, label in labels.items():
+            cells = [f"{results[p][key]:.1%}" if results[p][key] is not None else "n/a" for p in results]
+            print(f"{label:<30}{cells[0]:>10}{cells[1]:>10}")
+        public = [max(v for k, v in results[p].items() if v is not None and "exact" not in k) for p in results]
+        print(f"{'best with the public lists':<30}{public[0]:>10.1%}{public[1]:>10.1%}   "
+              "(share of records whose given name is found)")
+
+
+if __name__ == "__main__":
+    main()

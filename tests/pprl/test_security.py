@@ -1,0 +1,281 @@
+"""The promises of the exchange, tested: no clear value leaves a holder; only signed, intact packages from
+trusted holders are loaded; payloads open only with the registry's key; the hub never touches a secret."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import inspect
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pytest
+from pprl_world import COURT, REGISTRY, read_csv
+
+from sijill import identity, pprl
+from sijill.pprl.keys import SECRET_SUFFIX
+from sijill.pprl.package import ENCODINGS, MANIFEST, SIGNATURE
+from sijill.pprl.payload import PayloadOpener
+
+# --- no clear value in a package -------------------------------------------------------------------------
+
+
+def _forms(value: str) -> set[str]:
+    """A value as written and as Sijill may have normalised it along the way."""
+    forms = {value, value.strip()}
+    for f in (identity.normalize_text, identity.canonical, identity.skeleton):
+        forms.add(f(value))
+    with contextlib.suppress(identity.IdentityError):
+        forms.add(identity.national_id(value))
+    try:
+        d = identity.parse_date(value)
+        forms |= {str(d), f"{d.year}", f"{d.year}{d.month or 0:02d}{d.day or 0:02d}"}
+        if d.month:
+            forms |= {f"{d.year}-{d.month:02d}", f"{d.day or 1:02d}/{d.month:02d}/{d.year}"}
+    except identity.IdentityError:
+        pass
+    for word in identity.normalize_text(value).split():
+        forms |= {word, identity.canonical(word), identity.skeleton(word)}
+    return {f for f in forms if f}
+
+
+def _needles(rows) -> set[bytes]:
+    """Every value of the input in UTF-8, UTF-16 and Windows-1256 (at least 4 bytes long)."""
+    out = set()
+    for row in rows:
+        for value in row:
+            for form in _forms(value):
+                for encoding in ("utf-8", "utf-16-le", "cp1256"):
+                    try:
+                        data = form.encode(encoding)
+                    except UnicodeEncodeError:
+                        continue
+                    # Four digits turn up in the manifest's hexadecimal hashes: bare years are checked as
+                    # numbers below.
+                    if len(data) >= (6 if data.isdigit() else 4):
+                        out.add(data)
+    return out
+
+
+def _haystacks(path: Path, trust: pprl.TrustStore) -> tuple[bytes, bytes]:
+    """Everything in the package (its files, and its table uncompressed: a value would hide in zstd), and
+    its non-random part (manifest, signature, schema, references), where even short values are sought.
+
+    Tokens, filters and ciphertexts are random bytes, in which any given 4 to 7 bytes occur by chance
+    (a 4-byte value once in 4 GB; the package has some 400 KB): there, values of 8 bytes or more are sought.
+    """
+    raw = b"".join(p.read_bytes() for p in sorted(path.iterdir()))
+    table = pprl.open_package(path, trust).read()
+    sink = io.BytesIO()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    structured = ((path / MANIFEST).read_bytes() + (path / SIGNATURE).read_bytes()
+                  + table.schema.serialize().to_pybytes() + "".join(table["ref"].to_pylist()).encode())
+    return raw + sink.getvalue(), structured
+
+
+@pytest.fixture
+def trust(world) -> pprl.TrustStore:
+    return pprl.TrustStore.from_dir(world / "keys" / "registry")
+
+
+@pytest.mark.parametrize(("who", "rows"), [("registry", REGISTRY), ("courts", COURT)])
+def test_a_package_holds_no_clear_input_value(packages, trust, who, rows):
+    everything, structured = _haystacks(packages[who].package, trust)
+    needles = _needles(rows)
+    assert len(needles) > 50
+    found = sorted(n.decode("utf-8", "replace") for n in needles
+                   if (n in everything if len(n) >= 8 else n in structured))
+    assert not found, f"clear values in the {who} package: {found}"
+
+
+def test_identifiers_and_dates_are_not_stored_as_numbers_either(world, packages):
+    table = pprl.open_package(packages["registry"].package, pprl.TrustStore.from_dir(world / "keys" / "registry"))
+    numbers = {int(row[1]) for row in REGISTRY} | {19850302, 1985, 1990, 1977, 2001, 1964}
+    data = table.read()
+    for name in data.column_names:
+        if pa.types.is_integer(data.schema.field(name).type):
+            assert not numbers & set(data[name].to_pylist()), name
+
+
+def test_the_map_and_the_error_report_stay_beside_the_package(packages, trust):
+    for result in packages.values():
+        assert sorted(p.name for p in result.package.iterdir()) == [ENCODINGS, MANIFEST, SIGNATURE]
+        assert result.map.parent == result.package.parent
+        assert oct(result.map.stat().st_mode)[-3:] == "600", "the map names records: its owner only"
+        ids = {m["record_id"] for m in read_csv(result.map) if m["record_id"]}
+        everything = _haystacks(result.package, trust)[0]
+        assert ids and not any(f"{i}".encode() in everything for i in ids if len(i) >= 8)
+        assert not any(i.encode() in _haystacks(result.package, trust)[1] for i in ids)
+
+
+# --- only signed, intact packages from trusted holders ---------------------------------------------------
+
+
+@pytest.fixture
+def copy(packages, tmp_path):
+    def make(who: str = "courts") -> Path:
+        target = tmp_path / f"{who}.pkg"
+        shutil.copytree(packages[who].package, target)
+        return target
+
+    return make
+
+
+def test_an_intact_package_from_a_trusted_holder_loads(copy, trust):
+    package = pprl.open_package(copy(), trust)
+    assert package.agency == "courts" and package.manifest.holder == "courts"
+    assert package.read().num_rows == package.manifest.records == 50
+
+
+def test_a_changed_byte_in_the_encodings_is_refused(copy, trust):
+    path = copy()
+    data = bytearray((path / ENCODINGS).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (path / ENCODINGS).write_bytes(bytes(data))
+    with pytest.raises(pprl.TamperedPackage, match="does not match its signed hash"):
+        pprl.open_package(path, trust)
+
+
+def test_a_changed_manifest_is_refused(copy, trust):
+    path = copy()
+    manifest = json.loads((path / MANIFEST).read_text())
+    manifest["records"] = 49
+    (path / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(pprl.TamperedPackage, match="signature does not match"):
+        pprl.open_package(path, trust)
+
+
+def test_an_unsigned_package_is_refused(copy, trust):
+    path = copy()
+    (path / SIGNATURE).unlink()
+    with pytest.raises(pprl.UnsignedPackage, match="unsigned"):
+        pprl.open_package(path, trust)
+
+
+def test_a_package_from_an_unknown_holder_is_refused(world, copy, tmp_path):
+    path = copy()
+    only_registry = tmp_path / "hub-trust"
+    only_registry.mkdir()
+    shutil.copy(world / "keys" / "registry" / "holder.pub", only_registry / "registry.pub")
+    with pytest.raises(pprl.UnknownHolder, match=r"'courts'.*not among the trusted holders"):
+        pprl.open_package(path, pprl.TrustStore.from_dir(only_registry))
+
+
+def test_a_package_signed_by_an_impostor_in_a_trusted_name_is_refused(world, copy, trust, tmp_path):
+    path = copy()
+    pprl.init_keys(tmp_path / "impostor", "courts", join=world / "keys" / "registry")
+    impostor = pprl.HolderKeys.load(tmp_path / "impostor")
+    manifest = json.loads((path / MANIFEST).read_text())
+    manifest["signing_key"] = impostor.verify_key.hex()
+    body = json.dumps(manifest).encode()
+    (path / MANIFEST).write_bytes(body)
+    (path / SIGNATURE).write_text(impostor.sign(body).hex())
+    with pytest.raises(pprl.UnknownHolder, match="not among the trusted"):
+        pprl.open_package(path, trust)
+
+
+def test_a_file_slipped_into_a_package_is_refused(packages, copy, trust):
+    path = copy()
+    shutil.copy(packages["courts"].map, path / "courts.pkg.map.csv")
+    with pytest.raises(pprl.TamperedPackage, match=r"files the manifest does not list \(courts.pkg.map.csv\)"):
+        pprl.open_package(path, trust)
+
+
+def test_a_package_of_another_cycle_or_identity_version_is_refused(packages, trust):
+    path = packages["courts"].package
+    with pytest.raises(pprl.IncompatiblePackage, match="cycle"):
+        pprl.open_package(path, trust, cycle="1999-01")
+    with pytest.raises(pprl.IncompatiblePackage, match="identity"):
+        pprl.open_package(path, trust, identity_version="0.0+old")
+
+
+def test_packages_compared_together_must_share_cycle_identity_and_encoding(packages, trust):
+    both = pprl.open_packages([packages["registry"].package, packages["courts"].package], trust)
+    assert {p.agency for p in both} == {"registry", "courts"}
+    assert len({p.manifest.encoding_hash for p in both}) == 1
+
+
+# --- payloads open with the registry's private key only ---------------------------------------------------
+
+
+def _first_real(result: pprl.EncodeResult, trust) -> tuple[pprl.Package, dict]:
+    package = pprl.open_package(result.package, trust)
+    refs = {m["ref"] for m in read_csv(result.map) if m["dummy"] == "false"}
+    return package, next(r for r in package.read().to_pylist() if r["ref"] in refs)
+
+
+def test_the_registry_opens_a_partner_payload(world, packages, trust):
+    package, row = _first_real(packages["courts"], trust)
+    body = PayloadOpener(pprl.RegistryKeys.load(world / "keys" / "registry")).open(
+        package.manifest.sealed_payload_key, row["payload"], agency="courts", ref=row["ref"])
+    assert body["id"] in {"C-17", "C-18", "C-19"} and set(body["f"]) == {"court", "contract_date"}
+
+
+def test_payloads_do_not_open_without_the_registry_private_key(world, packages, trust, tmp_path):
+    package, row = _first_real(packages["courts"], trust)
+    with pytest.raises(pprl.KeyFileError, match="only the registry"):
+        pprl.RegistryKeys.load(world / "keys" / "courts")  # the partner itself cannot read what it sealed
+    pprl.init_keys(tmp_path / "other-registry", "registry")
+    other = PayloadOpener(pprl.RegistryKeys.load(tmp_path / "other-registry"))
+    with pytest.raises(pprl.PayloadError, match="no registry private key"):
+        other.open(package.manifest.sealed_payload_key, row["payload"], agency="courts", ref=row["ref"])
+
+
+def test_a_payload_moved_to_another_record_or_agency_is_detected(world, packages, trust):
+    package, row = _first_real(packages["courts"], trust)
+    opener = PayloadOpener(pprl.RegistryKeys.load(world / "keys" / "registry"))
+    key = package.manifest.sealed_payload_key
+    with pytest.raises(pprl.PayloadError, match="belongs to another record"):
+        opener.open(key, row["payload"], agency="courts", ref="0" * 24)
+    with pytest.raises(pprl.PayloadError, match="belongs to another record"):
+        opener.open(key, row["payload"], agency="banks", ref=row["ref"])
+    damaged = row["payload"][:-1] + bytes([row["payload"][-1] ^ 1])
+    with pytest.raises(pprl.PayloadError, match="damaged"):
+        opener.open(key, damaged, agency="courts", ref=row["ref"])
+
+
+# --- the hub's side takes no secret and reads none --------------------------------------------------------
+
+HUB_API = [pprl.open_package, pprl.open_packages, pprl.TrustStore.from_dir, pprl.TrustStore.__init__,
+           pprl.TrustStore.verify, pprl.Package.read, pprl.Package.iter_batches, pprl.read_hits, pprl.write_hits,
+           pprl.hits_table]
+SECRET_WORDS = ("secret", "private", "linkage", "keys", "key", "password", "seed")
+
+
+@pytest.mark.parametrize("function", HUB_API, ids=lambda f: f.__qualname__)
+def test_the_hub_api_has_no_parameter_for_a_secret(function):
+    for name, parameter in inspect.signature(function).parameters.items():
+        assert name not in SECRET_WORDS and not any(w in name for w in ("secret", "private")), name
+        annotation = str(parameter.annotation)
+        assert not any(t in annotation for t in ("HolderKeys", "RegistryKeys", "Secret")), (name, annotation)
+
+
+def test_the_hub_loader_never_opens_a_secret_file(world, packages, monkeypatch):
+    opened: list[str] = []
+    real_open, real_io_open, real_os_open = builtins.open, io.open, os.open
+
+    def spy(opener):
+        def wrapper(file, *args, **kwargs):
+            opened.append(os.fspath(file) if not isinstance(file, int) else f"fd:{file}")
+            return opener(file, *args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(builtins, "open", spy(real_open))
+    monkeypatch.setattr(io, "open", spy(real_io_open))
+    monkeypatch.setattr(os, "open", spy(real_os_open))
+    monkeypatch.setattr(pprl.HolderKeys, "load", lambda *a, **k: pytest.fail("the hub loaded holder keys"))
+    monkeypatch.setattr(pprl.RegistryKeys, "load", lambda *a, **k: pytest.fail("the hub loaded registry keys"))
+    trust = pprl.TrustStore.from_dir(world / "keys" / "registry")  # a key folder full of secrets, on purpose
+    for result in packages.values():
+        package = pprl.open_package(result.package, trust)
+        package.read()
+        list(package.iter_batches())
+    assert opened, "the spy saw the loader's reads"
+    assert not [p for p in opened if p.endswith(SECRET_SUFFIX)], opened
+    assert any(p.endswith(".pub") for p in opened)
