@@ -1,8 +1,8 @@
 """`make demo`: what Sijill can do today, on embedded defaults. Grows into the full cross-matching cycle.
 
-Today: a synthetic world (registry and partner extracts), a messy sample normalised before -> after, and
-registry records next to the same people as other agencies' clerks wrote them, with the keys on which they
-meet.
+Today: a synthetic world (registry and partner extracts), a messy sample normalised before -> after,
+registry records next to the same people as other agencies' clerks wrote them, and the privacy-preserving
+cycle: each holder encodes and signs its file, the hub matches encodings only, the registry opens its hits.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS) -> No
 
     console.print("\n[bold]3. The same people as the registry and another agency's clerk wrote them[/bold]")
     _show_pairs(world, console)
+
+    console.print("\n[bold]4. The cycle: encode at each holder → match at the hub → open at the registry[/bold]")
+    _run_cycle(world, workdir / "cycle", console)
 
 
 def _show_sample(workdir: Path, console: Console) -> None:
@@ -103,3 +106,62 @@ def _describe(row: dict[str, str], roles: dict[str, str], chain: identity.NameCh
     """The name as the clerk wrote it, then the keys it is matched on."""
     written = " ".join(row[col] for col, role in roles.items() if role in NAME_ROLES[:5] and row.get(col))
     return f"{written}\nkeys: {' '.join(p for p in chain.canonical[:3] if p)}"
+
+
+CYCLE_AGENCIES = {"courts": "agencies/courts.csv", "deaths": "agencies/deaths.csv", "loans": "agencies/loans.xlsx"}
+
+
+def _run_cycle(world: Path, root: Path, console: Console) -> None:
+    """What each party runs on its own machine, here in one process with separate key folders."""
+    import shutil
+
+    from sijill import pprl
+    from sijill.linkage import match
+    from sijill.tabular import read_batches
+
+    shutil.rmtree(root, ignore_errors=True)
+    schemas = Path(pprl.__file__).parent / "schemas"
+    trusted = root / "hub" / "trusted"
+    trusted.mkdir(parents=True)
+    packages = {}
+    for who, path in {"registry": "registry/members.csv", **CYCLE_AGENCIES}.items():
+        keys = root / "keys" / who
+        if who == "registry":
+            pprl.init_keys(keys, "registry")
+        else:
+            pprl.init_keys(keys, who, join=root / "keys" / "registry")
+            pprl.trust_key(root / "keys" / "registry", keys / "holder.pub")
+        (trusted / f"{who}.pub").write_bytes((keys / "holder.pub").read_bytes())
+        with console.status(f"{who}: encoding {path} ..."):
+            result = pprl.encode(read_batches(world / path).batches, pprl.load_schema(schemas / f"{who}.yaml"),
+                                 pprl.HolderKeys.load(keys), root / f"{who}.pkg", agency=who)
+        packages[who] = root / f"{who}.pkg"
+        console.print(f"  {who}: {result.encoded:,} records encoded and signed → {who}.pkg "
+                      f"(its map {who}.pkg.map.csv stays with {who})")
+    hits = root / "hits.parquet"
+    with console.status("hub: matching encodings (no key of any holder) ..."):
+        partners = [packages[a] for a in CYCLE_AGENCIES]
+        log = match(packages["registry"], partners, hits, pprl.TrustStore.from_dir(trusted))
+    for s in log.stages:
+        console.print(f"  hub, {s.agency}: {s.candidates:,} candidate pairs → {s.exact} exact, {s.probable} probable, "
+                      f"{s.review} for review")
+    for line in log.retention:
+        console.print(f"  retention: {line}")
+    opened = pprl.open_hits(hits, pprl.RegistryKeys.load(root / "keys" / "registry"),
+                            [Path(f"{p}.map.csv") for p in packages.values()],
+                            pprl.TrustStore.from_dir(root / "keys" / "registry"))
+    table = Table(title="The registry opens its hits: explained, with the partner's payload", show_lines=True)
+    for col in ("beneficiary", "agency", "record", "class", "why", "what the agency holds"):
+        table.add_column(col)
+    shown: set[tuple[str, str]] = set()
+    for row in opened.rows:  # one hit of each agency and class
+        if (row["agency"], row["match_class"]) in shown:
+            continue
+        shown.add((row["agency"], row["match_class"]))
+        payload = "; ".join(f"{k.removeprefix('payload.')}: {v}" for k, v in row.items()
+                            if k.startswith("payload.") and v not in (None, ""))
+        table.add_row(row["registry_record_id"], row["agency"], row["partner_record_id"], row["match_class"],
+                      row["agreement"].replace("; ", "\n"), payload)
+    console.print(table)
+    console.print(f"  {len(opened.rows):,} hits opened by the registry in {root}. A hit is a suspicion, not a "
+                  "verdict: no benefit stops before a field visit and a human decision.")

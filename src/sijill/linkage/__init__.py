@@ -1,0 +1,9 @@
+"""The linkage hub: cascade matching on encodings (exact tokens, then Fellegi–Sunter with Splink on
+DuckDB), one-to-one assignment and explained hits. It never takes a secret nor sees a clear identifier.
+"""
+
+from .cascade import Match, StageCounts
+from .model import Thresholds
+from .run import RunLog, match
+
+__all__ = ["Match", "RunLog", "StageCounts", "Thresholds", "match"]

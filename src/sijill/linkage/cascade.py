@@ -1,0 +1,144 @@
+"""The hub's cascade: exact tokens, then the Fellegi–Sunter model, then one-to-one assignment.
+
+(1) The same national-ID token and at least one agreeing name part -> ``exact``. (2) Everything else
+through blocking and the model -> ``probable`` above the auto threshold, ``review`` in the band below.
+(3) One partner record links to at most one beneficiary; a tie goes to review.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from . import model as fs
+from .comparisons import NAME_PARTS
+
+Progress = Callable[[str], None]
+
+_NAME_AGREES = " OR ".join(
+    f"r.{p}_canonical = p.{p}_canonical OR r.{p}_skeleton = p.{p}_skeleton" for p in NAME_PARTS
+)
+
+
+@dataclass
+class StageCounts:
+    agency: str
+    registry_records: int = 0
+    partner_records: int = 0
+    candidates: int = 0
+    exact: int = 0
+    probable: int = 0
+    review: int = 0
+    rejected: int = 0
+    ties: int = 0
+
+
+@dataclass
+class Match:
+    """One linked pair with its class, score and explanation (per comparison: level and weight)."""
+
+    registry_ref: str
+    partner_ref: str
+    match_class: str
+    probability: float
+    match_weight: float
+    explanation: list[dict] = field(default_factory=list)
+
+
+def exact_stage(con: duckdb.DuckDBPyConnection, registry: str, partner: str, dedupe: bool) -> list[Match]:
+    order = "AND r.unique_id < p.unique_id" if dedupe else ""
+    rows = con.execute(f"""
+        SELECT r.unique_id, p.unique_id,
+               {", ".join(f"(r.{p}_canonical = p.{p}_canonical) AS {p}" for p in NAME_PARTS)}
+        FROM {registry} r JOIN {partner} p ON r.national_id = p.national_id {order}
+        WHERE {_NAME_AGREES}
+    """).fetchall()
+    matches = []
+    for reg, par, *agree in rows:
+        explanation = [{"field": "national_id", "level": "same national ID", "weight": None}]
+        explanation += [{"field": p, "level": "exact" if a else "skeleton or variant", "weight": None}
+                        for p, a in zip(NAME_PARTS, agree, strict=True) if a is not None]
+        matches.append(Match(reg, par, "exact", 1.0, math.inf, explanation))
+    return matches
+
+
+def model_stage(
+    registry: pa.Table, partner: pa.Table, rest: pa.Table, thresholds: fs.Thresholds, *, dedupe: bool,
+    model: dict | None, progress: Progress, counts: StageCounts,
+) -> tuple[list[Match], dict]:
+    """Train on all of ``partner`` (unless a model is given), then score only ``rest`` (what the exact
+    stage left); returns pairs at or above the review threshold, and the model."""
+    link_type = "dedupe_only" if dedupe else "link_only"
+    if model is None:
+        progress("training the model (prior, u by random sampling, m by EM)")
+        linker = _linker(registry, partner, fs.settings(link_type), dedupe)
+        fs.train(linker)
+        model = fs.with_m_floor(linker.misc.save_model_to_json())
+    progress("scoring candidate pairs")
+    linker = _linker(registry, rest, model, dedupe)
+    blocked = linker.inference.compute_blocked_pairs_for_predict()  # cached: predict scores these pairs
+    counts.candidates = blocked.as_duckdbpyrelation().count("*").fetchall()[0][0]
+    predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+    table = predictions.as_duckdbpyrelation().to_arrow_table()
+    weights = fs.level_weights(model)
+    matches = []
+    for row in table.to_pylist():
+        reg, par = row["unique_id_l"], row["unique_id_r"]
+        if not dedupe and row["source_dataset_l"] != "registry":
+            reg, par = par, reg
+        explanation = []
+        for name, levels in weights.items():
+            weight = row.get(f"mw_{name}") or 0.0
+            explanation.append({"field": name, "level": fs.level_of(levels, weight),
+                                "weight": round(weight + (row.get(f"mw_tf_adj_{name}") or 0.0), 3)})
+        p = row["match_probability"]
+        cls = "probable" if p >= thresholds.auto and not _family_only(explanation) else "review"
+        matches.append(Match(reg, par, cls, p, row["match_weight"], explanation))
+    return matches, model
+
+
+# Siblings share father, grandfather, surname and mother; only the given name and the birth date tell
+# them apart. The model adds evidence as if the parts were independent, so a sister can outscore the
+# doubt her own given name raises: such a pair is never decided automatically.
+PERSONAL_FIELDS = ("given_name", "birth_date")
+
+
+def _family_only(explanation: list[dict]) -> bool:
+    return any(e["field"] in PERSONAL_FIELDS and e["level"] == "disagree" for e in explanation)
+
+
+def _linker(registry: pa.Table, partner: pa.Table, settings, dedupe: bool) -> Linker:
+    db = DuckDBAPI(connection=duckdb.connect())
+    tables = [db.register(registry, dataset_display_name="registry")]
+    if not dedupe:
+        tables.append(db.register(partner, dataset_display_name="partner"))
+    return Linker(tables, settings, log_level="ERROR")
+
+
+def one_to_one(matches: list[Match], counts: StageCounts, tie_margin: float = 1e-9) -> list[Match]:
+    """Each partner record keeps its best beneficiary; equal best scores send both pairs to review."""
+    by_partner: dict[str, list[Match]] = {}
+    for m in matches:
+        by_partner.setdefault(m.partner_ref, []).append(m)
+    kept = []
+    for candidates in by_partner.values():
+        candidates.sort(key=lambda m: (m.match_class != "exact", -m.match_weight))
+        best = candidates[0]
+        rivals = [c for c in candidates[1:] if abs(c.match_weight - best.match_weight) <= tie_margin
+                  and c.match_class == best.match_class]
+        if rivals:
+            counts.ties += 1
+            for m in (best, *rivals):
+                m.match_class = "review"
+                m.explanation = [*m.explanation, {"field": "*", "level": "tie with another beneficiary",
+                                                  "weight": None}]
+            kept += [best, *rivals]
+        else:
+            kept.append(best)
+        counts.rejected += len(candidates) - 1 - len(rivals)
+    return kept

@@ -1,0 +1,99 @@
+"""The Fellegi–Sunter model with Splink: settings, unsupervised training, saving and reuse.
+
+Training is unsupervised: the prior from deterministic rules, u by random sampling, m by EM in two
+sessions blocked on different tokens so that every comparison is estimated in one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from splink import Linker, SettingsCreator, block_on
+
+from .comparisons import BLOCKING_TOKENS, comparisons
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """``probable`` at or above ``auto`` (chosen for precision: a false hit can cost a family its income);
+    ``review`` from ``review`` up to ``auto``, for a person to decide."""
+
+    auto: float = 0.999
+    review: float = 0.80
+
+
+def settings(link_type: str = "link_only") -> SettingsCreator:
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=[block_on(t) for t in BLOCKING_TOKENS],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+    )
+
+
+MIN_PRIOR = 1e-7
+
+
+def train(linker: Linker, *, seed: int = 1, max_pairs: float = 2e6) -> None:
+    t = linker.training
+    t.estimate_probability_two_random_records_match(
+        [block_on("national_id", "given_name_canonical"), block_on("block_given_father", "birth_date")],
+        recall=0.7,
+    )
+    settings_obj = linker._settings_obj  # Splink exposes no public setter for the prior
+    if not settings_obj._probability_two_random_records_match:
+        # No pair met the deterministic rules (a registry without duplicates): a small prior, not zero.
+        settings_obj._probability_two_random_records_match = MIN_PRIOR
+    t.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    # Pairs with one national-ID token are nearly all one person: EM there learns every other field.
+    # Where an agency has too few IDs, two sessions blocked on name and date tokens learn them instead.
+    try:
+        t.estimate_parameters_using_expectation_maximisation(block_on("national_id"),
+                                                             estimate_without_term_frequencies=True)
+    except Exception:
+        t.estimate_parameters_using_expectation_maximisation(block_on("block_date_sex"),
+                                                             estimate_without_term_frequencies=True)
+        t.estimate_parameters_using_expectation_maximisation(block_on("block_given_father"),
+                                                             estimate_without_term_frequencies=True)
+
+
+# A level never seen among the training matches (a birth date that disagrees, say) is rare, not
+# impossible: it gets this m rather than Splink's default, so it counts as strong evidence against.
+M_FLOOR = 0.001
+
+
+def with_m_floor(model: dict) -> dict:
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and level.get("m_probability") is None:
+                level["m_probability"] = M_FLOOR
+    return model
+
+
+def save(linker: Linker, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(linker.misc.save_model_to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def level_weights(model: dict) -> dict[str, list[tuple[float, str]]]:
+    """For each comparison, (match weight, label) of its levels: Splink reports a pair's weight per
+    comparison, and the level is the one with that weight."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for comparison in model["comparisons"]:
+        levels = [(0.0, "missing")]
+        for lvl in comparison["comparison_levels"]:
+            m, u = lvl.get("m_probability"), lvl.get("u_probability")
+            if lvl.get("is_null_level") or not m or not u:
+                continue
+            levels.append((math.log2(m / u), lvl.get("label_for_charts", "")))
+        out[comparison["output_column_name"]] = levels
+    return out
+
+
+def level_of(levels: list[tuple[float, str]], weight: float) -> str:
+    return min(levels, key=lambda wl: abs(wl[0] - weight))[1]

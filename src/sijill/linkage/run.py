@@ -1,0 +1,141 @@
+"""A hub run: verify packages, match the registry against each partner, write hits and the run log.
+
+Takes no secret of any kind: packages are verified against the holders' public keys (a trust store),
+and partner payloads stay sealed for the registry.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sijill import __version__
+from sijill.pprl import TrustStore, hits_table, open_packages, write_hits
+
+from . import model as fs
+from .cascade import Match, StageCounts, exact_stage, model_stage, one_to_one
+from .encodings import engine_table, payloads
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunLog:
+    cycle: str
+    engine: str
+    started: str
+    seconds: float = 0.0
+    packages: dict[str, str] = field(default_factory=dict)  # agency -> manifest signature hash
+    stages: list[StageCounts] = field(default_factory=list)
+    retention: list[str] = field(default_factory=list)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    code_version: str = __version__
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def match(
+    registry_package: Path,
+    partner_packages: list[Path],
+    out: Path,
+    trusted: TrustStore,
+    *,
+    dedupe: bool = False,
+    thresholds: fs.Thresholds | None = None,
+    model_dir: Path | None = None,
+    keep: bool = False,
+    progress: Progress = lambda _: None,
+) -> RunLog:
+    """Match ``registry_package`` against each partner package (or against itself with ``dedupe``).
+
+    Writes ``out`` (hits, ``sijill.pprl.HITS_SCHEMA``), ``<out>.models/<agency>.json`` (the trained models,
+    reusable with ``model_dir``) and ``<out>.log.json``.
+    """
+    thresholds = thresholds or fs.Thresholds()
+    start = time.monotonic()
+    packages = open_packages([registry_package, *partner_packages], trusted)
+    registry, partners = packages[0], packages[1:]
+    if registry.agency != "registry":
+        raise ValueError(f"{registry.path}: the first package must be the registry's, not {registry.agency!r}")
+    if dedupe and partners:
+        raise ValueError("--dedupe matches the registry package with itself: give no partner packages")
+    log = RunLog(cycle=registry.manifest.cycle, engine="duckdb", started=time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                 time.gmtime()), thresholds=asdict(thresholds))
+    for p in packages:
+        log.packages[p.agency] = _package_hash(p.path)
+    progress(f"verified {len(packages)} packages (cycle {log.cycle})")
+    reg = engine_table(registry, "registry")
+    models_out = Path(f"{out}.models")
+    rows: list[dict] = []
+    for partner in partners or [registry]:
+        agency = "registry" if dedupe else partner.agency
+        progress(f"{agency}: matching")
+        counts = StageCounts(agency, registry_records=reg.num_rows)
+        par = reg if dedupe else engine_table(partner, agency)
+        counts.partner_records = par.num_rows
+        matches = _match_pair(reg, par, agency, thresholds, dedupe, model_dir, models_out, counts, progress)
+        sealed = payloads(partner, pa.array([m.partner_ref for m in matches], pa.string()))
+        rows += [_hit_row(log.cycle, agency, partner.manifest.sealed_payload_key, m, sealed) for m in matches]
+        log.stages.append(counts)
+        progress(f"{agency}: {counts.exact} exact, {counts.probable} probable, {counts.review} review, "
+                 f"{counts.rejected} rejected")
+    write_hits(out, hits_table(rows), packages)
+    if not keep and not dedupe:
+        for partner in partners:
+            log.retention.append(_destroy_encodings(partner, rows))
+    log.seconds = round(time.monotonic() - start, 2)
+    Path(f"{out}.log.json").write_text(json.dumps(log.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return log
+
+
+def _match_pair(reg, par, agency, thresholds, dedupe, model_dir, models_out, counts, progress) -> list[Match]:
+    con = duckdb.connect()
+    con.register("reg", reg)
+    con.register("par", par)
+    exact = exact_stage(con, "reg", "par", dedupe)
+    counts.exact = len(exact)
+    done = pa.array(sorted({m.partner_ref for m in exact}), pa.string())
+    rest = par.filter(pc.invert(pc.is_in(par["unique_id"], value_set=done))) if len(done) else par
+    model = None
+    if model_dir is not None and (model_dir / f"{agency}.json").is_file():
+        model = json.loads((model_dir / f"{agency}.json").read_text(encoding="utf-8"))
+    scored, trained = model_stage(reg, par, rest, thresholds, dedupe=dedupe, model=model, progress=progress,
+                                  counts=counts)
+    models_out.mkdir(parents=True, exist_ok=True)
+    (models_out / f"{agency}.json").write_text(json.dumps(trained, ensure_ascii=False, indent=1), encoding="utf-8")
+    if dedupe:  # in a dedupe an exact pair is also found by the model: keep the exact one
+        exact_pairs = {(m.registry_ref, m.partner_ref) for m in exact}
+        scored = [m for m in scored if (m.registry_ref, m.partner_ref) not in exact_pairs]
+    kept = exact + scored if dedupe else one_to_one(exact + scored, counts)
+    counts.probable = sum(m.match_class == "probable" for m in kept)
+    counts.review = sum(m.match_class == "review" for m in kept)
+    return kept
+
+
+def _hit_row(cycle: str, agency: str, payload_key: bytes, m: Match, sealed: dict[str, bytes]) -> dict:
+    return {"cycle": cycle, "registry_ref": m.registry_ref, "agency": agency, "partner_ref": m.partner_ref,
+            "match_class": m.match_class, "probability": m.probability, "match_weight": m.match_weight,
+            "explanation": m.explanation, "payload_key": payload_key, "payload": sealed.get(m.partner_ref)}
+
+
+def _package_hash(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256((path / "manifest.json").read_bytes()).hexdigest()[:16]
+
+
+def _destroy_encodings(package, rows: list[dict]) -> str:
+    """Retention: a partner's encodings are deleted after the run; hits carry what the registry needs."""
+    matched = sum(1 for r in rows if r["agency"] == package.agency)
+    total = package.manifest.records
+    package.encodings_path.unlink(missing_ok=True)
+    return (f"{package.agency}: deleted the encodings of {total - matched} non-matched records "
+            f"(and of the {matched} matched, whose sealed payloads travel in the hits) — retention policy")
