@@ -13,7 +13,6 @@ import pyarrow.compute as pc
 from sijill.pprl import Package
 
 BLOOM_WORDS = 8  # a 512-bit filter as eight BIGINT words: bit_count and & exist in DuckDB and Spark
-OPTIONAL_TOKENS = ("birth_year_near",)  # absent from packages of older encoders: the level never fires
 
 
 def bloom_columns(table: pa.Table) -> list[str]:
@@ -58,9 +57,6 @@ def to_engine_table(table: pa.Table, dataset: str) -> pa.Table:
         columns[name] = table[name]
     for name in blooms:
         columns.update(_words(table[name], name))
-    for name in OPTIONAL_TOKENS:
-        if name not in columns:
-            columns[name] = pa.nulls(table.num_rows, pa.int64())
     return pa.table(columns)
 
 

@@ -28,11 +28,11 @@ from .vocab import Interner, NameVocab, ValueTable, distinct_values
 
 _SEP = "\x1f"
 _CACHE_LIMIT = 300_000
-# precision, year / month / date / swapped tokens, interned year / month / date strings
-NO_DATE = (0, None, None, None, None, -1, -1, -1)
+# precision, year / month / date / swapped tokens, interned year / month / date strings, next-year token
+NO_DATE = (0, None, None, None, None, -1, -1, -1, None)
 _MISSING = (None, -1)  # a sex or governorate not given: no token, no interned value
 _DATE_FIELDS = {"precision": 0, "year": 1, "month": 2, "full": 3, "swapped": 4, "year_id": 5, "month_id": 6,
-                "full_id": 7}
+                "full_id": 7, "near": 8}
 _DUMMY_GROUPS = (("given_name", "full_name", "sex"),)  # resampled together: a name and its sex agree
 
 
@@ -438,19 +438,21 @@ class RecordEncoder:
         else:
             t, intern = self._date_tok, self._intern
             year = f"{d.year:04d}"
+            # The next year's token under the year's key lets the hub see "a year apart" without the year.
+            near = t["birth_year"](f"{d.year + 1:04d}")
             if d.precision == "year":
-                result = (1, t["birth_year"](year), None, None, None, intern(year), -1, -1)
+                result = (1, t["birth_year"](year), None, None, None, intern(year), -1, -1, near)
             elif d.precision == "month":
                 month = f"{year}-{d.month:02d}"
                 result = (2, t["birth_year"](year), t["birth_month"](month), None, None, intern(year),
-                          intern(month), -1)
+                          intern(month), -1, near)
             else:
                 full = f"{year}-{d.month:02d}-{d.day:02d}"
                 swapped = None
                 if d.day <= 12 and d.day != d.month:
                     swapped = t["birth_date"](f"{year}-{d.day:02d}-{d.month:02d}")
                 result = (3, t["birth_year"](year), t["birth_month"](full[:7]), t["birth_date"](full), swapped,
-                          intern(year), intern(full[:7]), intern(full))
+                          intern(year), intern(full[:7]), intern(full), near)
         return result
 
     def _categorical(self, raw: str, parse, tokenizer) -> tuple | str:
@@ -504,7 +506,8 @@ class RecordEncoder:
                 tokens = extra[safe] if len(extra) else np.zeros(n, np.int64)
                 cols[name] = pa.array(tokens, pa.int64(), mask=~valid | (tokens == 0))
         ids = {f: rows.array(f) for f in ("date", "sex", "gov")}
-        for k, name in enumerate(("birth_year", "birth_month", "birth_date", "birth_date_swapped"), start=1):
+        for name, k in (("birth_year", 1), ("birth_month", 2), ("birth_date", 3), ("birth_date_swapped", 4),
+                        ("birth_year_near", _DATE_FIELDS["near"])):
             values, valid = self._dates.column(k)
             cols[name] = _take(values, ids["date"], valid[ids["date"]])
         cols["birth_precision"] = pa.array(self._dates.column(0)[0][ids["date"]], pa.int8())

@@ -135,6 +135,7 @@ class EncodingSpec:
             ]
         cols += [
             ("birth_year", tok, "token of the birth year"),
+            ("birth_year_near", tok, "token of the year after the birth year (under the year's key)"),
             ("birth_month", tok, "token of the birth year and month"),
             ("birth_date", tok, "token of the full birth date"),
             ("birth_date_swapped", tok, "token of the birth date with day and month swapped (day <= 12)"),
