@@ -78,11 +78,25 @@ def score(world: Path, hits: Path, packages: dict[str, Path], agencies: list[str
     return rows
 
 
+def baseline_scores(world: Path, agency: str) -> tuple[float, float]:
+    from baseline_splink import link
+
+    with open(world / "truth" / "truth.csv", encoding="utf-8") as f:
+        truth = list(csv.DictReader(f))
+    person = {t["person_id"]: t["record_id"] for t in truth if t["agency"] == "registry"}
+    true = {(person[t["person_id"]], t["record_id"]) for t in truth
+            if t["agency"] == agency and t["person_id"] in person}
+    found = link(world, agency)
+    tp = len(found & true)
+    return (tp / len(found) if found else 1.0), (tp / len(true) if true else 1.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--agencies", default="courts,deaths,travel,loans,vehicles,pensions,payroll,insured")
+    parser.add_argument("--baseline", action="store_true", help="also run plain Splink in clear text")
     args = parser.parse_args()
     agencies = args.agencies.split(",")
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,6 +110,7 @@ def main() -> None:
                     pprl.TrustStore.from_dir(root / "trusted"))
         t3 = time.perf_counter()
         rows = score(root / "world", root / "hits.parquet", packages, agencies)
+        baseline = {a: baseline_scores(root / "world", a) for a in agencies} if args.baseline else {}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"world: {args.persons:,} persons, seed {args.seed}; synth {t1 - t0:.1f} s, encode {t2 - t1:.1f} s, "
           f"match {t3 - t2:.1f} s; peak memory {peak:,.0f} MB")
@@ -110,6 +125,14 @@ def main() -> None:
               f"{r['true_in_review']:12.1%} {r['false_in_review']:12,} {candidates.get(r['agency'], 0):11,}")
     p, rc = tp / auto, tp / true
     print(f"{'overall':10} {true:6,} {auto:6,} {p:9.4f} {rc:7.4f} {2 * p * rc / (p + rc):7.4f}")
+    if baseline:
+        print("\nplain Splink 5 in clear text (NameComparison, Levenshtein on date and ID), "
+              "match probability >= 0.999:")
+        print(f"{'agency':10} {'precision':>9} {'recall':>7} {'F1':>7}   vs Sijill F1")
+        for r in rows:
+            bp, br = baseline[r["agency"]]
+            print(f"{r['agency']:10} {bp:9.4f} {br:7.4f} {2 * bp * br / (bp + br) if bp + br else 0:7.4f}   "
+                  f"{r['f1']:.4f}")
     print("targets: overall F1 >= 0.98, precision of exact+probable >= 0.995, Latin-script loans F1 >= 0.95")
 
 
