@@ -1,0 +1,143 @@
+"""How each kind of value in a registry file is read. Each reader takes the cell's text and returns the
+value to store, or raises ``Invalid`` with a reason an analyst understands."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable
+from functools import cache, lru_cache
+from importlib import resources
+
+from sijill import identity
+
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+class Invalid(ValueError):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def ascii_digits(text: str) -> str:
+    return text.translate(DIGITS)
+
+
+def _identity(reader):
+    def read(text: str):
+        try:
+            return reader(text)
+        except identity.IdentityError as e:
+            raise Invalid(e.reason) from None
+
+    return read
+
+
+def code(text: str) -> str:
+    value = " ".join(ascii_digits(text).split())
+    if len(value) > 64:
+        raise Invalid("longer than 64 characters")
+    return value
+
+
+def text_value(text: str) -> str:
+    value = " ".join(text.split())
+    if len(value) > 255:
+        raise Invalid("longer than 255 characters")
+    return value
+
+
+@lru_cache(maxsize=200_000)
+def name(text: str) -> str:
+    value = " ".join(text.split())
+    if not identity.normalize_text(value):
+        raise Invalid("no letters in the name")
+    if len(value) > 100:
+        raise Invalid("longer than 100 characters")
+    return value
+
+
+def date(text: str) -> identity.PartialDate:
+    return _identity(identity.parse_date)(text)
+
+
+def month(text: str) -> dt.date:
+    d = date(text)
+    if d.month is None:
+        raise Invalid("a year alone is not a month; write the month too (2024-03)")
+    return dt.date(d.year, d.month, 1)
+
+
+_AMOUNT_NOISE = re.compile(r"(?i)\s|,|٬|iqd|د\.?ع\.?|دينار")
+
+
+def amount(text: str) -> int:
+    clean = _AMOUNT_NOISE.sub("", ascii_digits(text))
+    if clean.endswith(".0") or clean.endswith(".00"):
+        clean = clean.rsplit(".", 1)[0]
+    if not clean.isdigit():
+        raise Invalid("an amount in dinars must be a whole number")
+    value = int(clean)
+    if value > 2_000_000_000:
+        raise Invalid("amount is implausibly large")
+    return value
+
+
+def _word(vocabulary_name: str, what: str) -> Callable[[str], str]:
+    @lru_cache(maxsize=1_000)
+    def read(text: str) -> str:
+        from .schema import header_key, vocabulary
+
+        found = vocabulary(vocabulary_name).get(header_key(text))
+        if found is None:
+            raise Invalid(f"not a known {what}")
+        return found
+
+    return read
+
+
+@cache
+def _relations() -> dict[str, str]:
+    from .schema import header_key
+
+    text = (resources.files("sijill.registry") / "data" / "relations.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+    table = {}
+    for row in rows:
+        for word in (row["code"], row["ar"], row["en"], *row["aliases"].split("|"), *row["ar"].split(" / ")):
+            table[header_key(word)] = row["code"]
+    return table
+
+
+@lru_cache(maxsize=1_000)
+def relation(text: str) -> str:
+    from .schema import header_key
+
+    found = _relations().get(header_key(text))
+    if found is None:
+        raise Invalid("not a known relation to the head of household")
+    return found
+
+
+@lru_cache(maxsize=1_000)
+def yes_no(text: str) -> bool:
+    return _word("yes_no", "yes/no value")(text) == "true"
+
+
+KINDS: dict[str, Callable[[str], object]] = {
+    "code": code,
+    "text": text_value,
+    "name": name,
+    "date": date,
+    "month": month,
+    "amount": amount,
+    "national_id": _identity(identity.national_id),
+    "governorate": _identity(identity.governorate),
+    "sex": _identity(identity.sex),
+    "relation": relation,
+    "yes_no": yes_no,
+    "enrolment_status": _word("enrolment_status", "enrolment status (active, suspended, stopped)"),
+    "payment_status": _word("payment_status", "payment status (paid, returned, pending)"),
+}

@@ -1,0 +1,76 @@
+"""Django for tests/web only: the pure layers' tests never load it.
+
+PostgreSQL: the model, import, search and audit tests run on SQLite and on the server DATABASE_URL names.
+Outside CI they are skipped (saying why) when no server answers; with CI=true they must run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgresql_reachable() -> str | None:
+    """None when DATABASE_URL names a PostgreSQL server that answers; else why not."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return "DATABASE_URL does not name a PostgreSQL server (postgresql://USER:PASSWORD@HOST/NAME)"
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error as e:
+        return f"no PostgreSQL server answers at DATABASE_URL ({str(e).strip().splitlines()[0]})"
+    return None
+
+
+POSTGRESQL_MISSING = _postgresql_reachable()
+os.environ["SIJILL_TEST_POSTGRESQL"] = "0" if POSTGRESQL_MISSING else "1"
+os.environ.setdefault("SIJILL_DATA_DIR", tempfile.mkdtemp(prefix="sijill-tests-"))
+os.environ.setdefault("SIJILL_SECRET_KEY", "tests-only-" + "x" * 40)
+os.environ["SIJILL_ENV"] = "development"
+os.environ["DJANGO_SETTINGS_MODULE"] = "sijill_test_settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+from backend_router import on  # noqa: E402
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    """Run the test on SQLite, then on PostgreSQL; the test needs ``django_db(databases="__all__")``."""
+    if request.param == "postgresql":
+        if POSTGRESQL_MISSING:
+            if IN_CI:
+                pytest.fail(f"CI must run the PostgreSQL tests, but {POSTGRESQL_MISSING}")
+            pytest.skip(f"PostgreSQL tests skipped: {POSTGRESQL_MISSING}; .ci/run starts one")
+        with on("postgresql") as alias:
+            yield alias
+    else:
+        with on("default") as alias:
+            yield alias
+
+
+def make_user(role: str, username: str | None = None, governorates=(), **extra):
+    from sijill.accounts.models import User
+
+    user = User.objects.create_user(username or role, password="pw-" + role, role=role,
+                                    governorates=list(governorates), **extra)
+    return user
+
+
+@pytest.fixture
+def people(db):
+    """The members, households, enrolments and payments of tests/web/data, imported into `default`."""
+    from sijill.registry.importing.service import import_file
+
+    for schema in ("members", "households", "enrolments", "payments"):
+        import_file(DATA / f"{schema}.csv", schema, actor="fixture")

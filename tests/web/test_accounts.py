@@ -1,0 +1,119 @@
+"""Passwords, logins and sessions: Argon2, throttling, CSRF everywhere, demo users per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import make_user
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from sijill.accounts.demo import DEMO_USERS
+from sijill.accounts.models import LoginAttempt, User
+from sijill.accounts.roles import Role, matrix
+from sijill.audit.models import AuditEntry
+from sijill.web import settings as project_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_passwords_are_hashed_with_argon2():
+    assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    encoded = Argon2PasswordHasher().encode("a long passphrase", Argon2PasswordHasher().salt())
+    assert encoded.startswith("argon2$argon2id$") and Argon2PasswordHasher().verify("a long passphrase", encoded)
+
+
+def _try(client: Client, username: str, password: str, ip: str = "10.0.0.7"):
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_logins_are_refused_after_too_many_failures(settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    make_user("analyst", "ali")
+    client = Client()
+    for _ in range(3):
+        assert _try(client, "ali", "guess").status_code == 200
+    refused = _try(client, "ali", "pw-analyst")
+    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+    assert "Too many failed logins" in refused.content.decode() or "محاولات" in refused.content.decode()
+    assert AuditEntry.objects.filter(action="login_blocked", actor="ali").count() == 1
+    LoginAttempt.objects.filter(username="ali").update(at=timezone.now() - dt.timedelta(minutes=16))
+    assert _try(client, "ali", "pw-analyst").status_code == 302  # the lock ends with the window
+
+
+def test_one_address_guessing_many_names_is_refused(settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    make_user("analyst", "ali")
+    client = Client()
+    for i in range(8):
+        _try(client, f"user{i}", "guess", ip="10.9.9.9")
+    assert _try(client, "ali", "pw-analyst", ip="10.9.9.9").status_code == 200
+    assert _try(client, "ali", "pw-analyst", ip="10.1.1.1").status_code == 302
+
+
+def test_every_form_needs_its_csrf_token():
+    make_user("analyst", "ali")
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/accounts/login/", {"username": "ali", "password": "pw-analyst"}).status_code == 403
+    client.force_login(User.objects.get(username="ali"))
+    assert client.post("/registry/search/", {"national_id": "198503021234"}).status_code == 403
+    assert client.post("/accounts/logout/").status_code == 403
+
+
+def test_session_cookies_are_not_readable_by_scripts():
+    make_user("analyst", "ali")
+    client = Client()
+    client.post("/accounts/login/", {"username": "ali", "password": "pw-analyst"})
+    cookie = client.cookies["sijill_session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert project_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and project_settings.SESSION_COOKIE_AGE <= 12 * 3600
+
+
+def test_demo_users_one_per_role(capsys):
+    call_command("demo_users")
+    out = capsys.readouterr().out.splitlines()[1:]
+    assert {line.split()[2] for line in out} == set(Role.values)
+    for line in out:
+        username, password = line.split()[:2]
+        assert Client().login(username=username, password=password), username
+    assert User.objects.get(username="caseworker").governorate_scope == DEMO_USERS[2][2]
+    call_command("demo_users", password="same-for-all-123")
+    assert Client().login(username="auditor", password="same-for-all-123")
+    assert User.objects.count() == len(Role.values)
+
+
+def test_the_capability_matrix_names_only_known_roles():
+    table = matrix()
+    assert table["browse_audit"] == {Role.AUDITOR}
+    assert table["upload_packages"] == {Role.AGENCY_DATA_OFFICER}
+    assert table["record_tips"] == {Role.HOTLINE_OPERATOR}
+    assert table["do_visits"] == {Role.FIELD_RESEARCHER}
+    registry_pages = {"search_people", "view_person", "import_registry", "review_duplicates", "view_overview"}
+    for role in (Role.FIELD_RESEARCHER, Role.AGENCY_DATA_OFFICER, Role.HOTLINE_OPERATOR):
+        assert not any(role in table[c] for c in registry_pages), role
+
+
+def test_the_admin_never_shows_a_password_hash():
+    admin = make_user("administrator", "boss", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/user/{admin.pk}/change/").content.decode()
+    assert admin.password not in page and 'name="governorates"' in page
+
+
+def test_an_administrator_gives_a_caseworker_their_governorates():
+    admin = make_user("administrator", "boss", is_staff=True, is_superuser=True)
+    worker = make_user("caseworker", "sara")
+    client = Client()
+    client.force_login(admin)
+    response = client.post(f"/admin/accounts/user/{worker.pk}/change/", {
+        "username": "sara", "role": "caseworker", "governorates": ["بغداد", "البصرة"], "agency": "",
+        "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "08:00:00"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    worker.refresh_from_db()
+    assert worker.governorates == ["بغداد", "البصرة"] and worker.check_password("pw-caseworker")
+    entry = AuditEntry.objects.get(action="admin_change")
+    assert entry.actor == "boss" and entry.target_id == "sara" and "governorates" in entry.details
