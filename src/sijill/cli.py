@@ -80,11 +80,13 @@ def normalize(
 @app.command()
 def demo(
     workdir: Annotated[Path, typer.Option(help="Where the demo writes its files.")] = Path("out/demo"),
+    serve: Annotated[bool, typer.Option(help="Serve the web system at the end (Ctrl-C stops it).")] = True,
+    port: Annotated[int, typer.Option(help="Port of the web system.")] = 8000,
 ) -> None:
-    """Run the main job on embedded defaults (today: normalising a sample of messy records)."""
+    """Run the main job on embedded defaults: a synthetic world, the matching cycle, the web system."""
     from sijill.demo import run_demo
 
-    run_demo(workdir, console)
+    run_demo(workdir, console, serve=serve, port=port)
 
 
 @app.command()

@@ -24,7 +24,8 @@ DEMO_SEED = 2026
 NAME_ROLES = ("full_name", "given", "father", "grandfather", "surname", "mother")
 
 
-def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS) -> None:
+def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve: bool = True,
+             port: int = 8000) -> None:
     from sijill.synth import generate_world
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -42,6 +43,9 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS) -> No
 
     console.print("\n[bold]4. The cycle: encode at each holder → match at the hub → open at the registry[/bold]")
     _run_cycle(world, workdir / "cycle", console)
+
+    console.print("\n[bold]5. The registry's web system (Arabic, right to left; English on request)[/bold]")
+    _web(world, workdir, console, serve=serve, port=port)
 
 
 def _show_sample(workdir: Path, console: Console) -> None:
@@ -165,3 +169,38 @@ def _run_cycle(world: Path, root: Path, console: Console) -> None:
     console.print(table)
     console.print(f"  {len(opened.rows):,} hits opened by the registry in {root}. A hit is a suspicion, not a "
                   "verdict: no benefit stops before a field visit and a human decision.")
+
+
+def _web(world: Path, workdir: Path, console: Console, *, serve: bool, port: int) -> None:
+    """Load the world's registry into the demo database, make one user per role, and serve."""
+    import os
+
+    os.environ.setdefault("SIJILL_DATA_DIR", str((workdir / "var").resolve()))
+    from sijill.web.bootstrap import setup
+
+    setup()
+    from django.core.management import call_command
+
+    from sijill.accounts.demo import create_demo_users
+    from sijill.registry.services import import_registry_folder
+
+    call_command("migrate", interactive=False, verbosity=0)
+    with console.status("importing the registry into the web system ..."):
+        results = import_registry_folder(world / "registry")
+    for r in results:
+        console.print(f"  {r.schema}: {r.rows_read:,} rows read, {r.created:,} created, {r.updated:,} updated, "
+                      f"{r.rejected:,} rejected")
+    users = Table(title="Demo users (one per role; passwords are new at every run)")
+    for col in ("user", "role", "password", "governorates"):
+        users.add_column(col)
+    for u in create_demo_users():
+        users.add_row(u.username, u.role, u.password, "، ".join(u.governorates))
+    console.print(users)
+    console.print("  Search needs a national ID, or a name and one more field; every search and view is in "
+                  "the audit trail (log in as auditor to see it).")
+    if serve:
+        from sijill.web.server import serve as run_server
+
+        run_server(host="127.0.0.1", port=port, workers=2, threads=4, migrate=False, console=console)
+    else:
+        console.print(f"  start the server with: SIJILL_DATA_DIR={os.environ['SIJILL_DATA_DIR']} sijill serve")
