@@ -73,6 +73,7 @@ def test_normalize_refuses_an_unknown_column_clearly(tmp_path):
 def test_demo_runs_the_whole_story_without_serving(tmp_path):
     """`make demo` in a process of its own, as a user runs it (Django is set up there, not here)."""
     env = {**os.environ, "COLUMNS": "200", "SIJILL_DATA_DIR": str(tmp_path / "var")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # tests/web/conftest.py sets its test settings, importable only here
     result = subprocess.run([sys.executable, "-c", "from sijill.cli import app; app()", "demo", "--workdir",
                              str(tmp_path), "--no-serve"], capture_output=True, text=True, env=env, timeout=300)
     output = result.stdout + result.stderr

@@ -3,6 +3,7 @@ public keys."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
 
 
 def match_command(
@@ -28,6 +34,8 @@ def match_command(
                                                "from this folder, e.g. HITS.models of an earlier run.")] = None,
     auto: Annotated[float, typer.Option(help="Match probability for the probable class.")] = 0.999,
     review: Annotated[float, typer.Option(help="Match probability from which a pair goes to review.")] = 0.80,
+    engine: Annotated[Engine, typer.Option(help="duckdb (embedded) or spark (pip install 'sijill\\[spark]'; "
+                                           "SIJILL_SPARK_MASTER, default local[2]).")] = Engine.duckdb,
 ) -> None:
     """Match the registry against partner packages on encodings only; write explained hits."""
     from sijill.linkage import Thresholds, match
@@ -38,9 +46,12 @@ def match_command(
     try:
         log = match(registry_package, list(partner_packages or []), out, TrustStore.from_dir(trusted),
                     dedupe=dedupe, thresholds=Thresholds(auto=auto, review=review), model_dir=model, keep=keep,
-                    progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
+                    engine=engine.value, progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
     except (PprlError, ValueError) as e:
         console.print(f"[red]refused:[/red] {e}")
+        raise typer.Exit(1) from None
+    except ImportError as e:  # --engine spark without the extra
+        console.print(f"[red]cannot run:[/red] {e}")
         raise typer.Exit(1) from None
     table = Table(title=f"cycle {log.cycle}: {log.seconds:.1f} s")
     for col in ("agency", "registry", "partner", "candidate pairs", "exact", "probable", "review", "rejected", "ties"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,14 @@ def test_a_saved_model_is_reused(hub_world, run, tmp_path):
     assert "training" not in result.output
     again = {(h["match_class"]) for h in read_hits(tmp_path / "h.parquet").to_pylist()}
     assert "exact" in again and "probable" in again
+
+
+def test_the_spark_engine_without_its_extra_names_the_install(monkeypatch):
+    from sijill.linkage.engines import open_engine
+
+    for name in ("pyspark", "pyspark.sql"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if PySpark were not installed
+    with pytest.raises(ImportError, match=r"pip install 'sijill\[spark\]'"):
+        open_engine("spark")
+    with pytest.raises(ValueError, match="unknown engine"):
+        open_engine("polars")

@@ -1,5 +1,5 @@
 """The linkage hub: cascade matching on encodings (exact tokens, then Fellegi–Sunter with Splink on
-DuckDB), one-to-one assignment and explained hits. It never takes a secret nor sees a clear identifier.
+DuckDB or Spark), one-to-one assignment and explained hits. It never takes a secret nor sees a clear identifier.
 """
 
 from .cascade import Match, StageCounts

@@ -11,12 +11,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import duckdb
 import pyarrow as pa
-from splink import DuckDBAPI, Linker
+from splink import Linker
 
 from . import model as fs
 from .comparisons import NAME_PARTS
+from .engines import Engine
 
 Progress = Callable[[str], None]
 
@@ -50,14 +50,14 @@ class Match:
     explanation: list[dict] = field(default_factory=list)
 
 
-def exact_stage(con: duckdb.DuckDBPyConnection, registry: str, partner: str, dedupe: bool) -> list[Match]:
+def exact_stage(engine: Engine, registry: pa.Table, partner: pa.Table, dedupe: bool) -> list[Match]:
     order = "AND r.unique_id < p.unique_id" if dedupe else ""
-    rows = con.execute(f"""
+    rows = engine.rows(f"""
         SELECT r.unique_id, p.unique_id,
                {", ".join(f"(r.{p}_canonical = p.{p}_canonical) AS {p}" for p in NAME_PARTS)}
-        FROM {registry} r JOIN {partner} p ON r.national_id = p.national_id {order}
+        FROM reg r JOIN par p ON r.national_id = p.national_id {order}
         WHERE {_NAME_AGREES}
-    """).fetchall()
+    """, {"reg": registry, "par": partner})
     matches = []
     for reg, par, *agree in rows:
         explanation = [{"field": "national_id", "level": "same national ID", "weight": None}]
@@ -69,22 +69,22 @@ def exact_stage(con: duckdb.DuckDBPyConnection, registry: str, partner: str, ded
 
 def model_stage(
     registry: pa.Table, partner: pa.Table, rest: pa.Table, thresholds: fs.Thresholds, *, dedupe: bool,
-    model: dict | None, progress: Progress, counts: StageCounts,
+    model: dict | None, progress: Progress, counts: StageCounts, engine: Engine,
 ) -> tuple[list[Match], dict]:
     """Train on all of ``partner`` (unless a model is given), then score only ``rest`` (what the exact
     stage left); returns pairs at or above the review threshold, and the model."""
     link_type = "dedupe_only" if dedupe else "link_only"
     if model is None:
         progress("training the model (prior, u by random sampling, m by EM)")
-        linker = _linker(registry, partner, fs.settings(link_type), dedupe)
+        linker = _linker(engine, registry, partner, fs.settings(link_type), dedupe)
         fs.train(linker)
         model = fs.with_m_floor(linker.misc.save_model_to_json())
     progress("scoring candidate pairs")
-    linker = _linker(registry, rest, model, dedupe)
+    linker = _linker(engine, registry, rest, model, dedupe)
     blocked = linker.inference.compute_blocked_pairs_for_predict()  # cached: predict scores these pairs
-    counts.candidates = blocked.as_duckdbpyrelation().count("*").fetchall()[0][0]
+    counts.candidates = engine.count(blocked)
     predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
-    table = predictions.as_duckdbpyrelation().to_arrow_table()
+    table = predictions.as_pyarrow_table()
     weights = fs.level_weights(model)
     matches = []
     for row in table.to_pylist():
@@ -112,12 +112,9 @@ def _family_only(explanation: list[dict]) -> bool:
     return any(e["field"] in PERSONAL_FIELDS and e["level"] == "disagree" for e in explanation)
 
 
-def _linker(registry: pa.Table, partner: pa.Table, settings, dedupe: bool) -> Linker:
-    db = DuckDBAPI(connection=duckdb.connect())
-    tables = [db.register(registry, dataset_display_name="registry")]
-    if not dedupe:
-        tables.append(db.register(partner, dataset_display_name="partner"))
-    return Linker(tables, settings, log_level="ERROR")
+def _linker(engine: Engine, registry: pa.Table, partner: pa.Table, settings, dedupe: bool) -> Linker:
+    tables = {"registry": registry} if dedupe else {"registry": registry, "partner": partner}
+    return engine.linker(tables, settings)
 
 
 def one_to_one(matches: list[Match], counts: StageCounts, tie_margin: float = 1e-9) -> list[Match]:

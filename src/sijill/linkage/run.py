@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,6 +21,7 @@ from sijill.pprl import TrustStore, hits_table, open_packages, write_hits
 from . import model as fs
 from .cascade import Match, StageCounts, exact_stage, model_stage, one_to_one
 from .encodings import engine_table, payloads
+from .engines import ENGINES, Engine, open_engine
 
 Progress = Callable[[str], None]
 
@@ -52,13 +52,17 @@ def match(
     thresholds: fs.Thresholds | None = None,
     model_dir: Path | None = None,
     keep: bool = False,
+    engine: str = "duckdb",
     progress: Progress = lambda _: None,
 ) -> RunLog:
     """Match ``registry_package`` against each partner package (or against itself with ``dedupe``).
 
     Writes ``out`` (hits, ``sijill.pprl.HITS_SCHEMA``), ``<out>.models/<agency>.json`` (the trained models,
-    reusable with ``model_dir``) and ``<out>.log.json``.
+    reusable with ``model_dir``) and ``<out>.log.json``. ``engine`` is ``duckdb`` (embedded) or ``spark``
+    (``pip install 'sijill[spark]'``): the same cascade, SQL and model on either.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     thresholds = thresholds or fs.Thresholds()
     start = time.monotonic()
     packages = open_packages([registry_package, *partner_packages], trusted)
@@ -67,26 +71,30 @@ def match(
         raise ValueError(f"{registry.path}: the first package must be the registry's, not {registry.agency!r}")
     if dedupe and partners:
         raise ValueError("--dedupe matches the registry package with itself: give no partner packages")
-    log = RunLog(cycle=registry.manifest.cycle, engine="duckdb", started=time.strftime("%Y-%m-%dT%H:%M:%SZ",
+    log = RunLog(cycle=registry.manifest.cycle, engine=engine, started=time.strftime("%Y-%m-%dT%H:%M:%SZ",
                  time.gmtime()), thresholds=asdict(thresholds))
     for p in packages:
         log.packages[p.agency] = _package_hash(p.path)
-    progress(f"verified {len(packages)} packages (cycle {log.cycle})")
+    progress(f"verified {len(packages)} packages (cycle {log.cycle}); engine {engine}")
     reg = engine_table(registry, "registry")
     models_out = Path(f"{out}.models")
     rows: list[dict] = []
-    for partner in partners or [registry]:
-        agency = "registry" if dedupe else partner.agency
-        progress(f"{agency}: matching")
-        counts = StageCounts(agency, registry_records=reg.num_rows)
-        par = reg if dedupe else engine_table(partner, agency)
-        counts.partner_records = par.num_rows
-        matches = _match_pair(reg, par, agency, thresholds, dedupe, model_dir, models_out, counts, progress)
-        sealed = payloads(partner, pa.array([m.partner_ref for m in matches], pa.string()))
-        rows += [_hit_row(log.cycle, agency, partner.manifest.sealed_payload_key, m, sealed) for m in matches]
-        log.stages.append(counts)
-        progress(f"{agency}: {counts.exact} exact, {counts.probable} probable, {counts.review} review, "
-                 f"{counts.rejected} rejected")
+    eng = open_engine(engine)
+    try:
+        for partner in partners or [registry]:
+            agency = "registry" if dedupe else partner.agency
+            progress(f"{agency}: matching")
+            counts = StageCounts(agency, registry_records=reg.num_rows)
+            par = reg if dedupe else engine_table(partner, agency)
+            counts.partner_records = par.num_rows
+            matches = _match_pair(eng, reg, par, agency, thresholds, dedupe, model_dir, models_out, counts, progress)
+            sealed = payloads(partner, pa.array([m.partner_ref for m in matches], pa.string()))
+            rows += [_hit_row(log.cycle, agency, partner.manifest.sealed_payload_key, m, sealed) for m in matches]
+            log.stages.append(counts)
+            progress(f"{agency}: {counts.exact} exact, {counts.probable} probable, {counts.review} review, "
+                     f"{counts.rejected} rejected")
+    finally:
+        eng.close()
     write_hits(out, hits_table(rows), packages)
     if not keep and not dedupe:
         for partner in partners:
@@ -96,11 +104,9 @@ def match(
     return log
 
 
-def _match_pair(reg, par, agency, thresholds, dedupe, model_dir, models_out, counts, progress) -> list[Match]:
-    con = duckdb.connect()
-    con.register("reg", reg)
-    con.register("par", par)
-    exact = exact_stage(con, "reg", "par", dedupe)
+def _match_pair(engine: Engine, reg, par, agency, thresholds, dedupe, model_dir, models_out, counts,
+                progress) -> list[Match]:
+    exact = exact_stage(engine, reg, par, dedupe)
     counts.exact = len(exact)
     done = pa.array(sorted({m.partner_ref for m in exact}), pa.string())
     rest = par.filter(pc.invert(pc.is_in(par["unique_id"], value_set=done))) if len(done) else par
@@ -108,7 +114,7 @@ def _match_pair(reg, par, agency, thresholds, dedupe, model_dir, models_out, cou
     if model_dir is not None and (model_dir / f"{agency}.json").is_file():
         model = json.loads((model_dir / f"{agency}.json").read_text(encoding="utf-8"))
     scored, trained = model_stage(reg, par, rest, thresholds, dedupe=dedupe, model=model, progress=progress,
-                                  counts=counts)
+                                  counts=counts, engine=engine)
     models_out.mkdir(parents=True, exist_ok=True)
     (models_out / f"{agency}.json").write_text(json.dumps(trained, ensure_ascii=False, indent=1), encoding="utf-8")
     if dedupe:  # in a dedupe an exact pair is also found by the model: keep the exact one
