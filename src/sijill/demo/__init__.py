@@ -175,7 +175,10 @@ def _web(world: Path, workdir: Path, console: Console, *, serve: bool, port: int
     """Load the world's registry into the demo database, make one user per role, and serve."""
     import os
 
-    os.environ.setdefault("SIJILL_DATA_DIR", str((workdir / "var").resolve()))
+    # The demo has its own SQLite database beside its files: it never touches a DATABASE_URL set for real work.
+    data_dir = (workdir / "var").resolve()
+    os.environ["SIJILL_DATA_DIR"] = str(data_dir)
+    os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'sijill.sqlite3'}"
     from sijill.web.bootstrap import setup
 
     setup()
@@ -203,4 +206,5 @@ def _web(world: Path, workdir: Path, console: Console, *, serve: bool, port: int
 
         run_server(host="127.0.0.1", port=port, workers=2, threads=4, migrate=False, console=console)
     else:
-        console.print(f"  start the server with: SIJILL_DATA_DIR={os.environ['SIJILL_DATA_DIR']} sijill serve")
+        console.print(f"  start the server with: SIJILL_DATA_DIR={data_dir} DATABASE_URL={os.environ['DATABASE_URL']} "
+                      "sijill serve")
