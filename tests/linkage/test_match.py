@@ -65,7 +65,10 @@ def test_one_partner_record_links_to_at_most_one_beneficiary(run):
 
 
 def test_a_sister_is_never_decided_automatically(run):
+    """Without the same national ID, a pair whose given name or birth date disagrees goes to a person."""
     for h in read_hits(run["hits"]).to_pylist():
+        if h["match_class"] == "exact":
+            continue
         levels = {e["field"]: e["level"] for e in h["explanation"] or []}
         if levels.get("given_name") == "disagree" or levels.get("birth_date") == "disagree":
             assert h["match_class"] == "review", levels

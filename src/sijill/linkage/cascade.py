@@ -50,19 +50,24 @@ class Match:
     explanation: list[dict] = field(default_factory=list)
 
 
+def _part_level(part: str) -> str:
+    return (f"CASE WHEN r.{part}_canonical = p.{part}_canonical THEN 'same name or variant' "
+            f"WHEN r.{part}_skeleton = p.{part}_skeleton THEN 'skeleton (cross-script)' "
+            f"WHEN r.{part}_skeleton IS NULL OR p.{part}_skeleton IS NULL THEN 'missing' ELSE 'disagree' END")
+
+
 def exact_stage(engine: Engine, registry: pa.Table, partner: pa.Table, dedupe: bool) -> list[Match]:
     order = "AND r.unique_id < p.unique_id" if dedupe else ""
     rows = engine.rows(f"""
         SELECT r.unique_id, p.unique_id,
-               {", ".join(f"(r.{p}_canonical = p.{p}_canonical) AS {p}" for p in NAME_PARTS)}
+               {", ".join(_part_level(p) for p in NAME_PARTS)}
         FROM reg r JOIN par p ON r.national_id = p.national_id {order}
         WHERE {_NAME_AGREES}
     """, {"reg": registry, "par": partner})
     matches = []
-    for reg, par, *agree in rows:
+    for reg, par, *levels in rows:
         explanation = [{"field": "national_id", "level": "same national ID", "weight": None}]
-        explanation += [{"field": p, "level": "exact" if a else "skeleton or variant", "weight": None}
-                        for p, a in zip(NAME_PARTS, agree, strict=True) if a is not None]
+        explanation += [{"field": p, "level": lv, "weight": None} for p, lv in zip(NAME_PARTS, levels, strict=True)]
         matches.append(Match(reg, par, "exact", 1.0, math.inf, explanation))
     return matches
 

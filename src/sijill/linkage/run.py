@@ -6,6 +6,7 @@ and partner payloads stay sealed for the registry.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -133,8 +134,6 @@ def _hit_row(cycle: str, agency: str, payload_key: bytes, m: Match, sealed: dict
 
 
 def _package_hash(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256((path / "manifest.json").read_bytes()).hexdigest()[:16]
 
 
