@@ -58,7 +58,9 @@ def test_encode_writes_the_package_and_says_what_stays_here(world, tmp_path):
     result = runner.invoke(app, ["encode", str(world / "courts.csv"), "--schema", str(world / "courts.yaml"),
                                  "--keys", str(world / "keys" / "courts"), "--out", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
-    assert "records encoded" in said(result) and "keep" in said(result) and "courts.pkg.map.csv" in said(result)
+    # Rich may wrap the long temporary path anywhere, even inside the file name: compare without spaces.
+    assert "records encoded" in said(result) and "keep" in said(result)
+    assert "courts.pkg.map.csv" in said(result).replace(" ", "")
     assert pprl.open_package(out, pprl.TrustStore.from_dir(world / "keys" / "registry")).agency == "courts"
     again = runner.invoke(app, ["encode", str(world / "courts.csv"), "--schema", str(world / "courts.yaml"),
                                 "--keys", str(world / "keys" / "courts"), "--out", str(out), "--workers", "1"])

@@ -44,6 +44,21 @@ class Tokenizer:
     def __call__(self, value: str) -> int:
         return int.from_bytes(self.digest(value.encode())[:8], "big", signed=True)
 
+    def many(self, values: list[bytes]) -> np.ndarray:
+        """The tokens of many encoded values as an int64 array: the same as ``__call__`` on each, with the
+        loop inlined (no method call or int conversion per value; numpy reads the first 8 bytes of each
+        digest at once), which halves the cost of a per-record token such as the national ID's."""
+        inner, outer = self._inner, self._outer
+        digests = []
+        append = digests.append
+        for data in values:
+            h = inner.copy()
+            h.update(data)
+            o = outer.copy()
+            o.update(h.digest())
+            append(o.digest())
+        return np.frombuffer(b"".join(digests), dtype=">i8").reshape(-1, 4)[:, 0].astype(np.int64)
+
 
 class CachedTokenizer(Tokenizer):
     """A tokenizer that remembers values seen (names and dates repeat); the memory is bounded."""

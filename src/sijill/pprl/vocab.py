@@ -93,7 +93,9 @@ class NameVocab:
         self._tok, self._bloom, self._intern = tokens, bloom, intern
         self.index: dict[str, int] = {}
         self.values: list[str] = []
-        self._cols: dict[str, list[int]] = {k: [] for k in self.KINDS}
+        # The texts whose tokens are not computed yet: tokens are hashed per batch in one loop
+        # (``Tokenizer.many``) when ``array`` is called, not one call per value as values are added.
+        self._pending: dict[str, list[str]] = {k: [] for k in self.KINDS}
         self._ids: dict[str, list[int]] = {k: [] for k in ("canonical", "skeleton", "key", "first")}
         self._blooms: list[bytes] = []
         self._arrays: dict[str, np.ndarray] = {}
@@ -125,11 +127,11 @@ class NameVocab:
         first = identity.skeleton(extra) if self.name == "mother_name" and extra else ""
         ids["first"].append(intern(first) if first else -1)
         if self.with_tokens:
-            t = self._tok
-            self._cols["norm"].append(t["norm"](value))
-            self._cols["canonical"].append(t["canonical"](canonical))
-            self._cols["skeleton"].append(t["skeleton"](skeleton))
-            self._cols["extra"].append(t["extra"](extra) if "extra" in t and extra else 0)
+            pending = self._pending
+            pending["norm"].append(value)
+            pending["canonical"].append(canonical)
+            pending["skeleton"].append(skeleton)
+            pending["extra"].append(extra)
         self._blooms.append(self._bloom.encode(canonical))
         return i
 
@@ -141,16 +143,32 @@ class NameVocab:
         found = self._arrays.get(kind)
         size = len(self._blooms)
         have = 0 if found is None else len(found)
+        if kind in self.KINDS:
+            pending = self._pending[kind]
+            if found is None or pending:
+                new = self._tokens(kind, pending)
+                pending.clear()
+                found = new if found is None else np.concatenate([found, new])
+                self._arrays[kind] = found
+            return found
         if have < size or found is None:
             if kind == "bloom":
                 new = np.frombuffer(b"".join(self._blooms[have:]), dtype=np.uint8).reshape(-1, self._bloom.nbytes)
-            elif kind.startswith("ids:"):
-                new = np.array(self._ids[kind[4:]][have:], dtype=np.int64)
             else:
-                new = np.array(self._cols[kind][have:], dtype=np.int64)
+                new = np.array(self._ids[kind[4:]][have:], dtype=np.int64)
             found = new if found is None else np.concatenate([found, new])
             self._arrays[kind] = found
         return found
+
+    def _tokens(self, kind: str, texts: list[str]) -> np.ndarray:
+        """Tokens of ``texts`` under the ``kind`` key; 0 for an empty ``extra`` (or a field without one)."""
+        if kind != "extra":
+            return self._tok[kind].many([t.encode() for t in texts])
+        out = np.zeros(len(texts), np.int64)
+        given = [i for i, t in enumerate(texts) if t]
+        if "extra" in self._tok and given:
+            out[given] = self._tok["extra"].many([texts[i].encode() for i in given])
+        return out
 
 
 def distinct_values(values: pa.Array) -> tuple[list, np.ndarray]:

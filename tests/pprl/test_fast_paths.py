@@ -1,0 +1,48 @@
+"""The column-wide fast paths of the encoder give what the per-value code gives."""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow as pa
+from nacl import bindings
+
+from sijill import identity
+from sijill.pprl.encoder import RecordEncoder
+from sijill.pprl.keys import Secret
+from sijill.pprl.payload import NONCE, encrypt_array
+from sijill.pprl.tokens import Tokenizer
+
+IDS = ["123456789012", "١٢٣٤٥٦٧٨٩٠١٢", "۱۲۳۴۵۶۷۸۹۰۱۲", "1234 5678 9012", "12345678901", "1234567890123",
+       "111111111111", "١١١١١١١١١١١١", "12345678901a", "", "   ", None, "߁߂߃߄߅߆߇߈߉߀߁߂", " 123456789012",
+       "123456789012\n", "1٢3456789012", "-", "000000000001"]
+
+
+def test_national_ids_column_matches_per_value_parsing():
+    class Stub:  # only what _national_ids uses
+        _nid = Tokenizer(Secret(os.urandom(32)))
+        _identifier = staticmethod(RecordEncoder._identifier)
+        _slow_identifiers = RecordEncoder._slow_identifiers
+
+    column = pa.array(IDS * 3, pa.string()).slice(2)
+    tokens, ok, bad = RecordEncoder._national_ids(Stub(), column)
+    expected = [RecordEncoder._identifier(x, identity.national_id, Stub._nid) for x in column.to_pylist()]
+    assert [int(t) if o else None for t, o in zip(tokens, ok, strict=True)] == \
+        [x if type(x) is int else None for x in expected]
+    assert sorted(bad) == [(i, x) for i, x in enumerate(expected) if type(x) is str]
+
+
+def test_tokenizer_many_matches_call():
+    tok = Tokenizer(Secret(os.urandom(32)))
+    values = ["", "a", "123456789012", "محمد"]
+    assert tok.many([v.encode() for v in values]).tolist() == [tok(v) for v in values]
+
+
+def test_encrypt_array_opens_with_secretbox():
+    key = Secret(os.urandom(32))
+    plaintexts = [os.urandom(32 * (1 + i % 3)) for i in range(50)]
+    boxes = encrypt_array(key, plaintexts).to_pylist()
+    assert len({b[:NONCE] for b in boxes}) == 50
+    for pt, box in zip(plaintexts, boxes, strict=True):
+        assert bindings.crypto_secretbox_open_easy(box[NONCE:], box[:NONCE], key.reveal()) == pt
+    assert encrypt_array(key, []).to_pylist() == []
