@@ -20,29 +20,13 @@ from pathlib import Path
 from sijill import pprl
 from sijill.linkage import match
 from sijill.synth import generate_world
-from sijill.tabular import read_batches
-
-SCHEMAS = Path(pprl.__file__).parent / "schemas"
 
 
 def encode_world(world: Path, root: Path, agencies: list[str]) -> dict[str, Path]:
     manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
-    files = {f["agency"]: f["path"] for f in manifest["files"] if f["kind"] == "extract"}
-    files["registry"] = "registry/members.csv"
-    pprl.init_keys(root / "keys" / "registry", "registry")
-    trusted = root / "trusted"
-    trusted.mkdir()
-    packages = {}
-    for who in ["registry", *agencies]:
-        if who != "registry":
-            pprl.init_keys(root / "keys" / who, who, join=root / "keys" / "registry")
-        (trusted / f"{who}.pub").write_bytes((root / "keys" / who / "holder.pub").read_bytes())
-        source = read_batches(world / files[who])
-        out = root / f"{who}.pkg"
-        pprl.encode(source.batches, pprl.load_schema(SCHEMAS / f"{who}.yaml"),
-                    pprl.HolderKeys.load(root / "keys" / who), out, agency=who, workers=2)
-        packages[who] = out
-    return packages
+    files = {f["agency"]: world / f["path"] for f in manifest["files"] if f["kind"] == "extract"}
+    return pprl.encode_holders(root, {"registry": world / "registry" / "members.csv",
+                                      **{a: files[a] for a in agencies}}, workers=2)
 
 
 def refs(package: Path) -> dict[str, str]:
@@ -107,7 +91,7 @@ def main() -> None:
         packages = encode_world(root / "world", root, agencies)
         t2 = time.perf_counter()
         log = match(packages["registry"], [packages[a] for a in agencies], root / "hits.parquet",
-                    pprl.TrustStore.from_dir(root / "trusted"))
+                    pprl.TrustStore.from_dir(root / "hub" / "trusted"))
         t3 = time.perf_counter()
         rows = score(root / "world", root / "hits.parquet", packages, agencies)
         baseline = {a: baseline_scores(root / "world", a) for a in agencies} if args.baseline else {}

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import AGENCIES, runner, truth_pairs
+from linkage_world import AGENCIES, runner, truth_pairs
 
 from sijill import linkage
 from sijill.cli import app

@@ -8,12 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import AGENCIES, encode, runner
+from linkage_world import AGENCIES, build_world, runner
 
-from sijill import pprl
 from sijill.cli import app
 from sijill.pprl import read_hits
-from sijill.synth import generate_world
 
 pytest.importorskip("pyspark", reason="the spark engine needs the optional extra: pip install 'sijill[spark]'")
 
@@ -22,19 +20,7 @@ pytest.importorskip("pyspark", reason="the spark engine needs the optional extra
 def small_world(tmp_path_factory) -> Path:
     """A world of 3,000 people (about 1,000 in the registry and in each agency): Spark's fixed costs, not
     the data, set the time."""
-    root = tmp_path_factory.mktemp("spark_world")
-    generate_world(root / "world", 3_000, seed=11)
-    pprl.init_keys(root / "keys" / "registry", "registry")
-    trusted = root / "hub" / "trusted"
-    trusted.mkdir(parents=True)
-    (trusted / "registry.pub").write_bytes((root / "keys" / "registry" / "holder.pub").read_bytes())
-    encode(root, "registry", root / "world" / "registry" / "members.csv")
-    for agency, path in AGENCIES.items():
-        pprl.init_keys(root / "keys" / agency, agency, join=root / "keys" / "registry")
-        pprl.trust_key(root / "keys" / "registry", root / "keys" / agency / "holder.pub")
-        (trusted / f"{agency}.pub").write_bytes((root / "keys" / agency / "holder.pub").read_bytes())
-        encode(root, agency, root / "world" / path)
-    return root
+    return build_world(tmp_path_factory.mktemp("spark_world"), 3_000, seed=11)
 
 
 def _match(world: Path, work: Path, *options: str) -> tuple[set[tuple[str, str, str, str]], dict]:

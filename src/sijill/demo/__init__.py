@@ -121,27 +121,17 @@ def _run_cycle(world: Path, root: Path, console: Console) -> None:
 
     from sijill import pprl
     from sijill.linkage import match
-    from sijill.tabular import read_batches
 
     shutil.rmtree(root, ignore_errors=True)
-    schemas = Path(pprl.__file__).parent / "schemas"
-    trusted = root / "hub" / "trusted"
-    trusted.mkdir(parents=True)
-    packages = {}
-    for who, path in {"registry": "registry/members.csv", **CYCLE_AGENCIES}.items():
-        keys = root / "keys" / who
-        if who == "registry":
-            pprl.init_keys(keys, "registry")
-        else:
-            pprl.init_keys(keys, who, join=root / "keys" / "registry")
-            pprl.trust_key(root / "keys" / "registry", keys / "holder.pub")
-        (trusted / f"{who}.pub").write_bytes((keys / "holder.pub").read_bytes())
-        with console.status(f"{who}: encoding {path} ..."):
-            result = pprl.encode(read_batches(world / path).batches, pprl.load_schema(schemas / f"{who}.yaml"),
-                                 pprl.HolderKeys.load(keys), root / f"{who}.pkg", agency=who)
-        packages[who] = root / f"{who}.pkg"
+    files = {who: world / path for who, path in {"registry": "registry/members.csv", **CYCLE_AGENCIES}.items()}
+
+    def said(who: str, result: pprl.EncodeResult) -> None:
         console.print(f"  {who}: {result.encoded:,} records encoded and signed → {who}.pkg "
                       f"(its map {who}.pkg.map.csv stays with {who})")
+
+    with console.status("each holder encodes and signs its file with its own keys ..."):
+        packages = pprl.encode_holders(root, files, progress=said)
+    trusted = root / "hub" / "trusted"
     hits = root / "hits.parquet"
     with console.status("hub: matching encodings (no key of any holder) ..."):
         partners = [packages[a] for a in CYCLE_AGENCIES]

@@ -31,6 +31,7 @@ from .errors import (
 )
 from .hits import HITS_SCHEMA, MATCH_CLASSES, hits_table, open_hits, read_hits, write_hits
 from .keys import HolderKeys, RegistryKeys, TrustStore, init_keys, key_info, rotate_keys, trust_key
+from .local import encode_holders
 from .package import Package, open_package, open_packages
 from .pipeline import EncodeResult, encode
 from .schema import EncodingSpec, LinkageSchema, encoding_spec, example_schemas, load_schema
@@ -56,6 +57,7 @@ __all__ = [
     "UnknownHolder",
     "UnsignedPackage",
     "encode",
+    "encode_holders",
     "encoding_spec",
     "example_schemas",
     "hits_table",
