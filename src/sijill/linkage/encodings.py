@@ -40,19 +40,15 @@ def _words(column: pa.ChunkedArray, name: str) -> dict[str, pa.Array]:
 
 def engine_table(package: Package, dataset: str) -> pa.Table:
     """The package's encodings with ``unique_id`` (its pseudonymous ref), ``source_dataset`` and the
-    Bloom filters as words; the sealed payload is left out (it travels only with hits)."""
-    table = package.read()
-    return to_engine_table(table, dataset)
-
-
-def to_engine_table(table: pa.Table, dataset: str) -> pa.Table:
+    Bloom filters as words; the sealed payload is not read (it travels only with hits)."""
+    table = package.read([name for name in package.schema.names if name != "payload"])
     columns: dict[str, pa.Array | pa.ChunkedArray] = {
         "unique_id": table["ref"],
         "source_dataset": pa.array([dataset] * table.num_rows, pa.string()),
     }
     blooms = set(bloom_columns(table))
     for name in table.column_names:
-        if name in ("ref", "payload") or name in blooms:
+        if name == "ref" or name in blooms:
             continue
         columns[name] = table[name]
     for name in blooms:

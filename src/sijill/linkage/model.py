@@ -6,10 +6,8 @@ sessions blocked on different tokens so that every comparison is estimated in on
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 from splink import Linker, SettingsCreator, block_on
 
@@ -73,11 +71,6 @@ def with_m_floor(model: dict) -> dict:
             if not level.get("is_null_level") and level.get("m_probability") is None:
                 level["m_probability"] = M_FLOOR
     return model
-
-
-def save(linker: Linker, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(linker.misc.save_model_to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def level_weights(model: dict) -> dict[str, list[tuple[float, str]]]:
