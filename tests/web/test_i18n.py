@@ -11,7 +11,9 @@ import pytest
 from conftest import make_user
 from django.test import Client
 
-LOCALE = Path(__file__).resolve().parents[2] / "src" / "sijill" / "web" / "locale"
+SRC = Path(__file__).resolve().parents[2] / "src" / "sijill"
+# Every app keeps its own catalogue (src/sijill/<app>/locale/); web/ holds the shared messages.
+CATALOGUES = sorted(SRC.glob("*/locale/*/LC_MESSAGES/django.po"))
 
 pytestmark = pytest.mark.django_db
 
@@ -40,19 +42,20 @@ def _po(path: Path) -> dict[str, list[str]]:
     return entries
 
 
-@pytest.mark.parametrize("language", ["ar", "en"])
-def test_compiled_catalogues_match_their_sources(language):
-    source = _po(LOCALE / language / "LC_MESSAGES" / "django.po")
-    with open(LOCALE / language / "LC_MESSAGES" / "django.mo", "rb") as f:
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(SRC)))
+def test_compiled_catalogues_match_their_sources(po):
+    source = _po(po)
+    with open(po.with_suffix(".mo"), "rb") as f:
         compiled = gettext.GNUTranslations(f)
     catalog = compiled._catalog  # msgid -> text; (msgid, i) -> plural form i
     stale = [m for m, forms in source.items() if m and any(forms) and (
         [catalog.get((m, i)) for i in range(len(forms))] if len(forms) > 1 else [catalog.get(m)]) != forms]
-    assert not stale, f"recompile {language}/django.mo (msgfmt -o django.mo django.po): {stale[:3]}"
+    assert not stale, f"recompile {po.with_suffix('.mo')} (msgfmt -o django.mo django.po): {stale[:3]}"
 
 
-def test_every_message_has_its_arabic_translation():
-    missing = [m for m, forms in _po(LOCALE / "ar" / "LC_MESSAGES" / "django.po").items() if not all(forms)]
+@pytest.mark.parametrize("po", [p for p in CATALOGUES if p.parts[-3] == "ar"], ids=lambda p: str(p.relative_to(SRC)))
+def test_every_message_has_its_arabic_translation(po):
+    missing = [m for m, forms in _po(po).items() if not all(forms)]
     assert not missing, missing[:5]
 
 

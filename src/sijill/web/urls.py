@@ -13,6 +13,11 @@ urlpatterns = [
     path("accounts/", include("sijill.accounts.urls")),
     path("registry/", include("sijill.registry.urls")),
     path("audit/", include("sijill.audit.urls")),
+    path("exchange/", include("sijill.exchange.urls")),
+    path("eligibility/", include("sijill.eligibility.urls")),
+    path("cases/", include("sijill.cases.urls")),
+    path("tips/", include("sijill.tips.urls")),
+    path("reports/", include("sijill.reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,170 @@
+"""Cases: one per beneficiary under suspicion, from opening through a surprise field visit, a notice and the
+response period, to a human decision; then suspension or reinstatement, and recovery of what was paid
+without right. Every transition is a ``CaseEvent`` (who, when, why)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseState(models.TextChoices):
+    OPENED = "opened", _("opened")
+    ASSIGNED = "assigned", _("assigned for verification")
+    VISITED = "visited", _("visited")
+    PROPOSED = "proposed", _("decision proposed")
+    NOTICE_SENT = "notice_sent", _("notice sent")
+    RESPONSE = "response", _("response period")
+    DECIDED = "decided", _("decided")
+    CLOSED = "closed", _("closed")
+
+
+class Outcome(models.TextChoices):
+    CONFIRMED = "confirmed", _("confirmed: not eligible")
+    CLEARED = "cleared", _("cleared: eligible")
+
+
+class Case(models.Model):
+    reference = models.CharField(_("case number"), max_length=32, unique=True)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="cases",
+                               verbose_name=_("beneficiary"))
+    governorate = models.CharField(_("governorate"), max_length=32, blank=True)  # for assignment and scoping
+    state = models.CharField(_("state"), max_length=12, choices=CaseState.choices, default=CaseState.OPENED)
+    source = models.CharField(_("opened from"), max_length=16, default="cycle")  # cycle, tip, duplicate
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="assigned_cases", verbose_name=_("field researcher"))
+    due_on = models.DateField(_("next deadline"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    effective_date = models.DateField(_("ineligible from"), null=True, blank=True)
+    appeals = models.PositiveSmallIntegerField(_("appeals"), default=0)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["state", "governorate"]), models.Index(fields=["assigned_to", "state"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def natural_key_value(self) -> str:
+        return self.reference
+
+
+class CaseEvent(models.Model):
+    """One transition (or note) in a case's life."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    from_state = models.CharField(_("from"), max_length=12, blank=True)
+    to_state = models.CharField(_("to"), max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("why"))
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "pk"]
+
+
+class Visit(models.Model):
+    """A surprise field visit by a social researcher."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits", verbose_name=_("case"))
+    researcher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits",
+                                   verbose_name=_("field researcher"))
+    client_uuid = models.UUIDField(null=True, blank=True, unique=True)  # set by the phone: a resend is not a copy
+    visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)
+    household_present = models.BooleanField(_("household present"), null=True)
+    observations = models.TextField(_("observations"), blank=True)
+    living_conditions = models.CharField(_("living conditions"), max_length=32, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    signature = models.TextField(_("signature"), blank=True)  # a drawn signature as a data: URL
+    recommendation = models.CharField(_("recommendation"), max_length=10, choices=Outcome.choices, blank=True)
+    submitted_at = models.DateTimeField(_("received at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+
+
+class VisitPhoto(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to="visits/%Y/%m/")
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+
+class Notice(models.Model):
+    """A notice in Arabic sent to the beneficiary: what was found, from which source, the right to respond and
+    to appeal, and the deadline."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices", verbose_name=_("case"))
+    reference = models.CharField(_("notice number"), max_length=32, unique=True)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("issued by"))
+    respond_by = models.DateField(_("respond by"))
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=500, blank=True)  # relative to SIJILL_DATA_DIR
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+
+class RecoveryPlan(models.TextChoices):
+    LUMP_SUM = "lump_sum", _("lump sum")
+    INSTALMENTS = "instalments", _("instalments")
+    DEDUCTION = "deduction", _("deduction from future payments")
+
+
+class Recovery(models.Model):
+    """What a confirmed case owes: the amount paid without right (computed from the payment ledger between
+    the effective date and the stop) and how it is to be repaid. Amounts are integer IQD."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="recovery", verbose_name=_("case"))
+    amount_due_iqd = models.PositiveBigIntegerField(_("paid without right (IQD)"))
+    computed_from = models.DateField(_("from"))
+    computed_until = models.DateField(_("until"))
+    plan = models.CharField(_("plan"), max_length=12, choices=RecoveryPlan.choices, default=RecoveryPlan.LUMP_SUM)
+    instalments = models.PositiveSmallIntegerField(_("number of instalments"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recovery")
+        verbose_name_plural = _("recoveries")
+
+
+class EntryKind(models.TextChoices):
+    PAYMENT = "payment", _("payment received")
+    DEDUCTION = "deduction", _("deducted from a payment")
+    WRITE_OFF = "write_off", _("written off")
+
+
+class RecoveryEntry(models.Model):
+    """One movement on a recovery: money received, deducted or written off. The balance is the amount due
+    minus the sum of the entries."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="entries",
+                                 verbose_name=_("recovery"))
+    kind = models.CharField(_("kind"), max_length=10, choices=EntryKind.choices)
+    amount_iqd = models.PositiveBigIntegerField(_("amount (IQD)"))
+    on = models.DateField(_("date"))
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recovery entry")
+        verbose_name_plural = _("recovery entries")
+        ordering = ["on", "pk"]

@@ -1,0 +1,1 @@
+"""Partner agencies, data-sharing agreements, uploaded packages, matching cycles, runs and hits."""

@@ -1,0 +1,1 @@
+"""Dashboards and reports of what the cross-matching achieved."""

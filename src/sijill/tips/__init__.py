@@ -1,0 +1,1 @@
+"""Hotline tips, with the caller's identity sealed."""
