@@ -185,7 +185,9 @@ def attack(package: pprl.Package, truth, sexes, years, lists, sample: int, rng) 
         "tokens_sex": best(list(tokens.values()), lists, True),
         "bloom_equal": best([blooms], lists, True),
         "bloom_clustered": cluster_attack(blooms, truth, sexes, lists, sample, rng, exact=False),
-        "blocking": blocking_attack(table["block_given_year"].to_pylist(), skeletons, years, lists["*"]),
+        # n/a when the cycle's blocking has no given name + birth year token (the defaults pair three fields)
+        "blocking": (blocking_attack(table["block_given_year"].to_pylist(), skeletons, years, lists["*"])
+                     if "block_given_year" in columns else None),
         "tokens_exact": best(list(tokens.values()), own, True),
         "bloom_clustered_exact": cluster_attack(blooms, truth, sexes, lists, sample, rng, exact=True),
     }

@@ -23,8 +23,17 @@ def build_world(root: Path, persons: int, seed: int) -> Path:
 
 
 def truth_pairs(root: Path, agency: str) -> set[tuple[str, str]]:
+    """(registry record, partner record) of one person; a member enrolled twice has two registry records."""
     with open(root / "world" / "truth" / "truth.csv", encoding="utf-8") as f:
         truth = list(csv.DictReader(f))
-    person = {t["person_id"]: t["record_id"] for t in truth if t["agency"] == "registry"}
-    return {(person[t["person_id"]], t["record_id"]) for t in truth
-            if t["agency"] == agency and t["person_id"] in person}
+    person: dict[str, list[str]] = {}
+    for t in truth:
+        if t["agency"] == "registry":
+            person.setdefault(t["person_id"], []).append(t["record_id"])
+    return {(r, t["record_id"]) for t in truth if t["agency"] == agency and t["person_id"] in person
+            for r in person[t["person_id"]]}
+
+
+def duplicate_pairs(root: Path) -> set[frozenset[str]]:
+    with open(root / "world" / "truth" / "duplicates.csv", encoding="utf-8") as f:
+        return {frozenset((d["record_id"], d["duplicate_record_id"])) for d in csv.DictReader(f)}

@@ -46,3 +46,26 @@ def test_encrypt_array_opens_with_secretbox():
     for pt, box in zip(plaintexts, boxes, strict=True):
         assert bindings.crypto_secretbox_open_easy(box[NONCE:], box[:NONCE], key.reveal()) == pt
     assert encrypt_array(key, []).to_pylist() == []
+
+
+def test_blocking_tokens_of_two_or_three_values_packed_in_one_key_are_the_joined_values_tokens():
+    """Two or three interned ids are packed into one int64 key (numpy finds known combinations); the token
+    must be the one of the values joined, as the per-combination path computes it, batch after batch."""
+    import numpy as np
+
+    from sijill.pprl.vocab import Interner
+
+    class Stub:
+        _intern = Interner()
+
+    for word in ["محمد", "علي", "حسن", "1985", "ذكر"]:
+        Stub._intern(word)
+    tokenizer, rng = Tokenizer(Secret(os.urandom(32))), np.random.default_rng(3)
+    for width in (2, 3):
+        cache: dict = {}
+        for _batch in range(2):  # the second batch reads the cache of the first
+            parts = [rng.integers(-1, 5, 60) for _ in range(width)]
+            tokens = RecordEncoder._block_tokens(Stub(), parts, tokenizer, cache, 60).to_pylist()
+            expected = [None if min(p[i] for p in parts) < 0 else
+                        tokenizer("\x1f".join(Stub._intern.strings[p[i]] for p in parts)) for i in range(60)]
+            assert tokens == expected

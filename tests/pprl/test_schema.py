@@ -75,3 +75,77 @@ def test_the_package_schema_round_trips_through_the_manifest():
     d = spec.as_dict()
     again = pprl.encoding_spec({k: d[k] for k in ("profile", "bloom", "hardening", "blocking")})
     assert again == spec and again.hash == spec.hash
+
+
+def test_latin_letters_in_bloom_filters_are_a_cycle_setting_that_leaves_default_hashes_alone():
+    default = pprl.encoding_spec()
+    letters = pprl.encoding_spec({"bloom": {"latin": "letters"}})
+    assert "latin" not in default.as_dict()["bloom"], "packages encoded before the setting keep their hash"
+    assert letters.hash != default.hash and letters.as_dict()["bloom"]["latin"] == "letters"
+    again = pprl.encoding_spec({k: letters.as_dict()[k] for k in ("profile", "bloom", "hardening", "blocking")})
+    assert again == letters
+    with pytest.raises(pprl.SchemaError, match=r"bloom\.latin"):
+        pprl.encoding_spec({"bloom": {"latin": "cyrillic"}})
+
+
+def test_latin_letters_keep_short_vowels_apart_in_the_filters():
+    """Bloom filters of Latin names from their Arabic form lose the short vowels (Tom = Tim = تم);
+    from their own letters they stay apart, as a cycle of Latin-script holders needs."""
+    from sijill.pprl.keys import Secret
+    from sijill.pprl.tokens import BloomEncoder
+    from sijill.pprl.vocab import Interner, NameVocab
+
+    def filters(spec) -> tuple[bytes, bytes]:
+        key = Secret(b"k" * 32)
+        vocab = NameVocab("given_name", {}, BloomEncoder(key, spec.bloom, spec.hardening, key), False, Interner())
+        vocab.get("tom"), vocab.get("tim")
+        rows = vocab.array("bloom")
+        return bytes(rows[0]), bytes(rows[1])
+
+    arabic = filters(pprl.encoding_spec())
+    letters = filters(pprl.encoding_spec({"bloom": {"latin": "letters"}}))
+    assert arabic[0] == arabic[1]
+    assert letters[0] != letters[1]
+
+
+def test_a_blocking_token_in_any_order_is_a_setting_of_its_own():
+    spec = pprl.encoding_spec({"blocking": {"names": {"any_order": ["given_name.skeleton", "surname.skeleton"]},
+                                            "gy": ["given_name.skeleton", "birth_date.year"]}})
+    assert [b.any_order for b in spec.blocking] == [True, False]
+    d = spec.as_dict()
+    assert d["blocking"] == [["names", {"any_order": ["given_name.skeleton", "surname.skeleton"]}],
+                             ["gy", ["given_name.skeleton", "birth_date.year"]]]
+    again = pprl.encoding_spec({k: d[k] for k in ("profile", "bloom", "hardening", "blocking")})
+    assert again == spec and again.hash == spec.hash
+    ordered = pprl.encoding_spec({"blocking": {"names": ["given_name.skeleton", "surname.skeleton"]}})
+    assert ordered.hash != pprl.encoding_spec({"blocking": {"names": {"any_order": ["given_name.skeleton",
+                                                                                     "surname.skeleton"]}}}).hash
+    with pytest.raises(pprl.SchemaError, match="one kind"):
+        pprl.encoding_spec({"blocking": {"x": {"any_order": ["given_name.skeleton", "birth_date.year"]}}})
+    with pytest.raises(pprl.SchemaError, match="any_order"):
+        pprl.encoding_spec({"blocking": {"x": {"sorted": ["given_name.skeleton", "surname.skeleton"]}}})
+
+
+def test_a_name_written_in_the_surnames_place_keeps_its_any_order_token(tmp_path):
+    """FEBRL-like files swap given name and surname; the any-order token is the same for both writings
+    (under the same keys), the ordered token is not."""
+    from sijill.pprl.keys import HolderKeys
+    from sijill.pprl.schema import schema_from_dict
+
+    pprl.init_keys(tmp_path / "keys", "registry")
+    blocking = {"names": {"any_order": ["given_name.skeleton", "surname.skeleton"]},
+                "ordered": ["given_name.skeleton", "surname.skeleton"]}
+    schema = schema_from_dict({"agency": "registry", "record_id": "id",
+                               "fields": {"given_name": "given", "surname": "surname"},
+                               "encoding": {"blocking": blocking}, "package": {"dummy_share": 0, "pad_to": 1}})
+    batch = {"id": ["a", "b", "c"], "given": ["michaela", "neumann", "michaela"],
+             "surname": ["neumann", "michaela", "green"]}
+    result = pprl.encode([batch], schema, HolderKeys.load(tmp_path / "keys"), tmp_path / "x.pkg")
+    table = pprl.open_package(result.package, pprl.TrustStore.from_dir(tmp_path / "keys")).read()
+    with open(result.map, encoding="utf-8-sig") as f:
+        import csv
+
+        record = {m["ref"]: m["record_id"] for m in csv.DictReader(f)}
+    rows = {record[r["ref"]]: r for r in table.to_pylist()}
+    assert rows["a"]["block_names"] == rows["b"]["block_names"] != rows["c"]["block_names"]
+    assert rows["a"]["block_ordered"] != rows["b"]["block_ordered"]

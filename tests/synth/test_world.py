@@ -141,6 +141,10 @@ def test_expected_findings_point_at_a_beneficiary_and_a_record_of_theirs(world):
     for f in findings:
         person = people[int(f["person_id"])]
         assert truth[f["agency"], f["record_id"]] == int(f["person_id"])
+        if f["reason"] == "duplicate":  # the later enrolment, in another household
+            assert person["registry_household_id"] != f["household_id"]
+            assert f["effective_date"] == households[f["household_id"]]["enrolled_on"]
+            continue
         assert person["registry_household_id"] == f["household_id"]
         assert f["effective_date"] >= households[f["household_id"]]["enrolled_on"]
         if f["reason"] == "deceased":
@@ -185,6 +189,35 @@ def test_registry_ledger_pays_every_month_from_enrolment(world):
             assert str(paid[0]) > e["start_date"][:7]
             assert len(paid) == len(set(paid))
             assert (paid[-1].year - paid[0].year) * 12 + paid[-1].month - paid[0].month + 1 == len(paid)
+
+
+def test_double_enrolments_are_later_rows_in_another_household_written_by_another_hand(tmp_path):
+    out = tmp_path / "w"
+    generate_world(out, PERSONS, SEED, replace(SynthConfig(), duplicate_enrolments=0.1))
+    duplicates = _csv(out / "truth" / "duplicates.csv")
+    members = {m["رقم السجل"]: m for m in _csv(out / "registry" / "members.csv")}
+    households = {h["household_id"]: h for h in _csv(out / "registry" / "households.csv")}
+    truth = {t["record_id"]: t["person_id"] for t in _csv(out / "truth" / "truth.csv") if t["agency"] == "registry"}
+    findings = {(f["record_id"], f["household_id"]) for f in _csv(out / "truth" / "expected_findings.csv")
+                if f["reason"] == "duplicate"}
+    assert 15 <= len(duplicates) <= 45, "about 10 % of some 280 members"
+    written_apart = 0
+    for d in duplicates:
+        first, second = members[d["record_id"]], members[d["duplicate_record_id"]]
+        assert truth[d["record_id"]] == truth[d["duplicate_record_id"]] == d["person_id"]
+        assert (first["رقم الأسرة"], second["رقم الأسرة"]) == (d["household_id"], d["duplicate_household_id"])
+        assert households[d["duplicate_household_id"]]["enrolled_on"] >= households[d["household_id"]]["enrolled_on"]
+        assert d["duplicate_record_id"] > d["record_id"], "the later enrolment has the later record number"
+        assert (d["duplicate_record_id"], d["duplicate_household_id"]) in findings
+        written_apart += any(first[c] != second[c] for c in ("الاسم", "اسم الاب", "اسم الجد", "اللقب", "اسم الام",
+                                                            "تاريخ الميلاد", "رقم البطاقة الوطنية"))
+    assert written_apart >= 0.8 * len(duplicates)
+    again = tmp_path / "again"
+    generate_world(again, PERSONS, SEED, replace(SynthConfig(), duplicate_enrolments=0.1))
+    assert (again / "truth" / "duplicates.csv").read_bytes() == (out / "truth" / "duplicates.csv").read_bytes()
+    none = tmp_path / "none"
+    generate_world(none, PERSONS, SEED, replace(SynthConfig(), duplicate_enrolments=0.0))
+    assert _csv(none / "truth" / "duplicates.csv") == []
 
 
 def test_every_knob_is_documented():

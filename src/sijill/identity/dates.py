@@ -53,6 +53,7 @@ _DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?: .*)?")
 _YM = re.compile(r"(\d{4})[-/.](\d{1,2})")
 _MY = re.compile(r"(\d{1,2})[-/.](\d{4})")
 _YEAR = re.compile(r"(\d{4})")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")  # yyyymmdd, as many databases export dates
 _SHORT_YEAR = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2}")
 
 
@@ -92,7 +93,7 @@ def _month(raw: str, year: int, month: int) -> PartialDate:
 
 @lru_cache(maxsize=100_000)
 def parse_date(s: str | None) -> PartialDate:
-    """Read ISO, dd/mm/yyyy, d-m-yyyy, yyyy/mm/dd, month-year, year only, or "2 آذار 1985".
+    """Read ISO, dd/mm/yyyy, d-m-yyyy, yyyy/mm/dd, compact yyyymmdd, month-year, year only, or "2 آذار 1985".
 
     Arabic-Indic digits are accepted. Two-digit years are refused: 05 may be 1905 or 2005.
     """
@@ -111,6 +112,8 @@ def parse_date(s: str | None) -> PartialDate:
         return _month(raw, int(m[1]), int(m[2]))
     if m := _MY.fullmatch(text):
         return _month(raw, int(m[2]), int(m[1]))
+    if (m := _COMPACT.fullmatch(text)) and MIN_YEAR <= int(m[1]) <= MAX_YEAR:
+        return _full(raw, int(m[1]), int(m[2]), int(m[3]), swap_ok=False)
     if m := _YEAR.fullmatch(text):
         _check_year(raw, int(m[1]))
         return PartialDate(int(m[1]), None, None, "year")

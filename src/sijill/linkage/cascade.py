@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import Linker
 
 from . import model as fs
-from .comparisons import NAME_PARTS
+from .comparisons import NAME_PARTS, present_columns
 from .engines import Engine
 
 Progress = Callable[[str], None]
@@ -74,23 +75,28 @@ def exact_stage(engine: Engine, registry: pa.Table, partner: pa.Table, dedupe: b
 
 def model_stage(
     registry: pa.Table, partner: pa.Table, rest: pa.Table, thresholds: fs.Thresholds, *, dedupe: bool,
-    model: dict | None, progress: Progress, counts: StageCounts, engine: Engine,
+    model: dict | None, progress: Progress, counts: StageCounts, engine: Engine, swap: str | None = None,
 ) -> tuple[list[Match], dict]:
     """Train on all of ``partner`` (unless a model is given), then score only ``rest`` (what the exact
     stage left); returns pairs at or above the review threshold, and the model."""
     link_type = "dedupe_only" if dedupe else "link_only"
     if model is None:
         progress("training the model (prior, u by random sampling, m by EM)")
-        linker = _linker(engine, registry, partner, fs.settings(link_type), dedupe)
-        fs.train(linker)
+        present = present_columns(registry) if dedupe else present_columns(registry, partner)
+        settings = fs.settings(present, partner.column_names, link_type, swap)
+        linker = _linker(engine, registry, partner, settings, dedupe)
+        fs.train(linker, present)
         model = fs.with_m_floor(linker.misc.save_model_to_json())
     progress("scoring candidate pairs")
     linker = _linker(engine, registry, rest, model, dedupe)
     blocked = linker.inference.compute_blocked_pairs_for_predict()  # cached: predict scores these pairs
     counts.candidates = engine.count(blocked)
+    progress(f"{counts.candidates:,} candidate pairs blocked; comparing them")
     predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
     table = predictions.as_pyarrow_table()
+    progress(f"{table.num_rows:,} pairs at or above the review threshold; explaining them")
     weights = fs.level_weights(model)
+    personal = personal_identifiers(registry, partner)
     matches = []
     for row in table.to_pylist():
         reg, par = row["unique_id_l"], row["unique_id_r"]
@@ -102,19 +108,42 @@ def model_stage(
             explanation.append({"field": name, "level": fs.level_of(levels, weight),
                                 "weight": round(weight + (row.get(f"mw_tf_adj_{name}") or 0.0), 3)})
         p = row["match_probability"]
-        cls = "probable" if p >= thresholds.auto and not _family_only(explanation) else "review"
+        cls = "probable" if p >= thresholds.auto and not _family_only(explanation, personal) else "review"
         matches.append(Match(reg, par, cls, p, row["match_weight"], explanation))
     return matches, model
 
 
 # Siblings share father, grandfather, surname and mother; only the given name and the birth date tell
 # them apart. The model adds evidence as if the parts were independent, so a sister can outscore the
-# doubt her own given name raises: such a pair is never decided automatically.
+# doubt her own given name raises: such a pair is never decided automatically, unless the two records
+# share a second identifier that is a person's own (see ``personal_identifiers``).
 PERSONAL_FIELDS = ("given_name", "birth_date")
+SECOND_IDENTIFIER = "ration_card"
+# An identifier is a person's own when (nearly) no two records of one package share it. An Iraqi ration
+# card is a household's: its members share it, so agreeing on it is family evidence like the father's name.
+SHARED_AT_MOST = 0.01
 
 
-def _family_only(explanation: list[dict]) -> bool:
-    return any(e["field"] in PERSONAL_FIELDS and e["level"] == "disagree" for e in explanation)
+def personal_identifiers(*tables: pa.Table) -> set[str]:
+    """The second identifier when it is a person's own in every package (tables as the engines read them)."""
+    for t in tables:
+        if SECOND_IDENTIFIER not in t.column_names:
+            return set()
+        values = t[SECOND_IDENTIFIER].drop_null()
+        if not len(values):
+            return set()
+        counts = pc.value_counts(values).field("counts")
+        shared = pc.sum(pc.if_else(pc.greater(counts, 1), counts, 0)).as_py() or 0
+        if shared > SHARED_AT_MOST * len(values):
+            return set()
+    return {SECOND_IDENTIFIER}
+
+
+def _family_only(explanation: list[dict], personal: set[str] = frozenset()) -> bool:
+    levels = {e["field"]: e["level"] for e in explanation}
+    if any(levels.get(f, "").startswith("same") for f in personal):
+        return False
+    return any(levels.get(f) == "disagree" for f in PERSONAL_FIELDS)
 
 
 def _linker(engine: Engine, registry: pa.Table, partner: pa.Table, settings, dedupe: bool) -> Linker:

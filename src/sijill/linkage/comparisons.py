@@ -14,7 +14,9 @@ NAME_PARTS = ("given_name", "father_name", "grandfather_name")
 
 def dice_at_least(field: str, threshold: float) -> str:
     """Dice coefficient of two Bloom filters (stored as BLOOM_WORDS 64-bit words) >= threshold."""
-    common = " + ".join(f"bit_count({field}_w{i}_l & {field}_w{i}_r)" for i in range(BLOOM_WORDS))
+    # DuckDB's bit_count of a BIGINT is a TINYINT: eight of them summed overflow past 127 common bits (two
+    # long names), so each is widened first.
+    common = " + ".join(f"CAST(bit_count({field}_w{i}_l & {field}_w{i}_r) AS INTEGER)" for i in range(BLOOM_WORDS))
     bits = f"({field}_bits_l + {field}_bits_r)"
     return f"{bits} > 0 AND 2.0 * ({common}) >= {threshold} * {bits}"
 
@@ -38,7 +40,13 @@ def _level(sql: str, label: str) -> dict:
 ELSE = {"sql_condition": "ELSE", "label_for_charts": "disagree"}
 
 
-def name_part(part: str) -> dict:
+def _swapped(swap: str | None, label: str) -> list[dict]:
+    """A level for a given name and surname written in each other's place, when the cycle's encoding has
+    a blocking token of the two in any order (``swap``, its column): per-field keys cannot see a swap."""
+    return [_level(f"{swap}_l = {swap}_r", label)] if swap else []
+
+
+def name_part(part: str, swap: str | None = None) -> dict:
     """A part of the name chain. A missing part is neutral (a null level), so a chain without its
     grandfather is not penalised; agreeing on a common name weighs less (term frequencies)."""
     alt = f"{part}_alt"
@@ -50,18 +58,20 @@ def name_part(part: str) -> dict:
         _equal(f"{part}_skeleton", "skeleton (cross-script)"),
         _level(dice_at_least(f"{part}_bloom", 0.85), "similar spelling (Dice >= 0.85)"),
         _level(dice_at_least(f"{part}_bloom", 0.7), "near spelling (Dice >= 0.7)"),
+        *(_swapped(swap, "written as the surname (swapped)") if part == "given_name" else []),
         ELSE,
     ]
     return {"output_column_name": part, "comparison_levels": levels}
 
 
-def surname() -> dict:
+def surname(swap: str | None = None) -> dict:
     return {"output_column_name": "surname", "comparison_levels": [
         _null("surname_skeleton"),
         _equal("surname", "exact", tf="surname"),
         _equal("surname_key", "same family name without ال / البو"),
         _equal("surname_skeleton", "skeleton (cross-script)"),
         _level(dice_at_least("surname_bloom", 0.8), "similar spelling (Dice >= 0.8)"),
+        *_swapped(swap, "written as the given name (swapped)"),
         ELSE,
     ]}
 
@@ -112,26 +122,60 @@ def national_id() -> dict:
     return {"output_column_name": "national_id", "comparison_levels": [_null("national_id"), equal, differ]}
 
 
-def comparisons() -> list[dict]:
-    return [
-        *(name_part(p) for p in NAME_PARTS),
-        surname(),
-        mother_name(),
-        birth_date(),
-        national_id(),
-        exact_or_not("sex", "same sex"),
-        exact_or_not("governorate", "same governorate"),
-    ]
+def second_identifier() -> dict:
+    """The ration card, or another agency's own person number carried in its place (learnt, not fixed:
+    an Iraqi ration card is a household's, so agreeing on it is weaker evidence than a national ID)."""
+    return exact_or_not("ration_card", "same ration card or agency number") | {"comparison_description":
+                                                                                 "second identifier"}
 
 
-# Candidate pairs: each blocking token already pairs two fields (never one alone); the national ID
-# token catches records whose names were written too differently.
-BLOCKING_TOKENS = (
-    "national_id",
-    "block_given_father",
-    "block_given_year",
-    "block_father_grandfather",
-    "block_mother_year",
-    "block_surname_year",
-    "block_date_sex",
+# Each comparison and the column that tells whether a package carries its field at all.
+_COMPARISONS = (
+    *((lambda swap, p=p: name_part(p, swap), f"{p}_skeleton") for p in NAME_PARTS),
+    (lambda swap: surname(swap), "surname_skeleton"),
+    (lambda _: mother_name(), "mother_name_skeleton"),
+    (lambda _: birth_date(), "birth_year"),
+    (lambda _: national_id(), "national_id"),
+    (lambda _: second_identifier(), "ration_card"),
+    (lambda _: exact_or_not("sex", "same sex"), "sex"),
+    (lambda _: exact_or_not("governorate", "same governorate"), "governorate"),
 )
+
+
+def comparisons(present: set[str] | None = None, swap: str | None = None) -> list[dict]:
+    """The comparisons of fields that both sides carry (``present``: columns with at least one value on
+    each side; ``None``: all). A field no record of one side has is left out rather than read as missing
+    in every pair: the model and each hit's explanation then speak only of what was compared. ``swap``:
+    the column of a blocking token of the given name and surname in any order (``swap_column``)."""
+    if present is not None and swap not in present:
+        swap = None
+    return [make(swap) for make, column in _COMPARISONS if present is None or column in present]
+
+
+def swap_column(blocking) -> str | None:
+    """The column of the cycle's blocking token of the given name and surname in any order, if it has one
+    (``blocking``: the ``BlockingKey``s of the packages' encoding settings)."""
+    for key in blocking:
+        if key.any_order and {p.partition(".")[0] for p in key.parts} == {"given_name", "surname"}:
+            return BLOCK_PREFIX + key.name
+    return None
+
+
+# Identifiers block alone (a person's own number); every other blocking token is made by the encoder
+# from two or more fields (``block_*`` columns, set by the cycle's encoding settings), so that no single
+# common name opens a block and one typo does not lose a true pair.
+IDENTIFIERS = ("national_id", "ration_card")
+BLOCK_PREFIX = "block_"
+
+
+def blocking_columns(present: set[str], columns: list[str]) -> list[str]:
+    """The identifiers and the packages' blocking tokens that both sides carry, in a stable order."""
+    return [c for c in (*IDENTIFIERS, *(c for c in columns if c.startswith(BLOCK_PREFIX))) if c in present]
+
+
+def present_columns(*tables) -> set[str]:
+    """Columns that hold at least one value in every given table (pyarrow tables)."""
+    names = set(tables[0].column_names)
+    for t in tables:
+        names &= {c for c in t.column_names if t[c].null_count < t.num_rows}
+    return names

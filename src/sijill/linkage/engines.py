@@ -23,24 +23,37 @@ SPARK_MISSING = "the spark engine needs PySpark: pip install 'sijill[spark]'"
 _SCRATCH = "sijill-spark-"
 
 
+# DuckDB's own memory (joins, the candidate pairs, scoring), beyond which it spills to a scratch folder;
+# its default, 80 % of the machine, lets a national run take more than the Python side needs.
+DUCKDB_MEMORY = os.environ.get("SIJILL_DUCKDB_MEMORY", "4GB")
+
+
 class DuckDBEngine:
+    """Embedded DuckDB, ``SIJILL_DUCKDB_MEMORY`` (default 4GB) of memory, spilling beyond it to a scratch folder."""
+
     name = "duckdb"
 
+    def __init__(self) -> None:
+        self.scratch = tempfile.mkdtemp(prefix="sijill-duckdb-")
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": self.scratch})
+
     def rows(self, sql: str, tables: dict[str, pa.Table]) -> list[tuple]:
-        con = duckdb.connect()
+        con = self._connect()
         for name, table in tables.items():
             con.register(name, table)
         return con.execute(sql).fetchall()
 
     def linker(self, tables: dict[str, pa.Table], settings: Any) -> Linker:
-        db = DuckDBAPI(connection=duckdb.connect())
+        db = DuckDBAPI(connection=self._connect())
         return Linker([db.register(t, dataset_display_name=n) for n, t in tables.items()], settings, log_level="ERROR")
 
     def count(self, frame: Any) -> int:
         return frame.as_duckdbpyrelation().count("*").fetchall()[0][0]
 
     def close(self) -> None:
-        pass
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class SparkEngine:

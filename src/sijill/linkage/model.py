@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from splink import Linker, SettingsCreator, block_on
 
-from .comparisons import BLOCKING_TOKENS, comparisons
+from .comparisons import blocking_columns, comparisons
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,14 @@ class Thresholds:
     review: float = 0.80
 
 
-def settings(link_type: str = "link_only") -> SettingsCreator:
+def settings(present: set[str], columns: list[str], link_type: str = "link_only",
+             swap: str | None = None) -> SettingsCreator:
+    """The model's settings for packages whose columns with values on both sides are ``present``."""
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
-        comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=[block_on(t) for t in BLOCKING_TOKENS],
+        comparisons=comparisons(present, swap),
+        blocking_rules_to_generate_predictions=[block_on(t) for t in blocking_columns(present, columns)],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
     )
@@ -37,12 +39,30 @@ def settings(link_type: str = "link_only") -> SettingsCreator:
 MIN_PRIOR = 1e-7
 
 
-def train(linker: Linker, *, seed: int = 1, max_pairs: float = 2e6) -> None:
+# Deterministic rules for the prior: pairs they find are nearly all one person.
+PRIOR_RULES = (
+    ("national_id", "given_name_canonical"),
+    ("ration_card", "given_name_canonical"),
+    ("given_name_skeleton", "father_name_skeleton", "birth_date"),
+)
+PRIOR_FALLBACK = ("given_name_skeleton", "surname_skeleton", "birth_date")  # packages without a father's name
+
+
+def _em_sessions(present: set[str]) -> list:
+    """Blocking of the EM sessions when national IDs are too few: two of a second identifier, the birth
+    date and the name, so that every comparison is estimated in at least one of them."""
+    date = ("birth_date", "sex") if "sex" in present else ("birth_date",)
+    name = (("given_name_skeleton", "father_name_skeleton") if "father_name_skeleton" in present
+            else ("given_name_skeleton", "surname_skeleton"))
+    options = [("ration_card",), date, name]
+    return [block_on(*cols) for cols in options if set(cols) <= present][:2]
+
+
+def train(linker: Linker, present: set[str], *, seed: int = 1, max_pairs: float = 2e6) -> None:
+    """Prior from deterministic rules, u by random sampling, m by EM (see the module docstring)."""
     t = linker.training
-    t.estimate_probability_two_random_records_match(
-        [block_on("national_id", "given_name_canonical"), block_on("block_given_father", "birth_date")],
-        recall=0.7,
-    )
+    rules = [r for r in PRIOR_RULES if set(r) <= present] or [PRIOR_FALLBACK]
+    t.estimate_probability_two_random_records_match([block_on(*r) for r in rules], recall=0.7)
     settings_obj = linker._settings_obj  # Splink exposes no public setter for the prior
     if not settings_obj._probability_two_random_records_match:
         # No pair met the deterministic rules (a registry without duplicates): a small prior, not zero.
@@ -50,14 +70,15 @@ def train(linker: Linker, *, seed: int = 1, max_pairs: float = 2e6) -> None:
     t.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     # Pairs with one national-ID token are nearly all one person: EM there learns every other field.
     # Where an agency has too few IDs, two sessions blocked on name and date tokens learn them instead.
-    try:
-        t.estimate_parameters_using_expectation_maximisation(block_on("national_id"),
-                                                             estimate_without_term_frequencies=True)
-    except Exception:
-        t.estimate_parameters_using_expectation_maximisation(block_on("block_date_sex"),
-                                                             estimate_without_term_frequencies=True)
-        t.estimate_parameters_using_expectation_maximisation(block_on("block_given_father"),
-                                                             estimate_without_term_frequencies=True)
+    if "national_id" in present:
+        try:
+            t.estimate_parameters_using_expectation_maximisation(block_on("national_id"),
+                                                                 estimate_without_term_frequencies=True)
+            return
+        except Exception:  # too few pairs share a national ID: the other sessions learn instead
+            pass
+    for rule in _em_sessions(present):
+        t.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
 
 
 # A level never seen among the training matches (a birth date that disagrees, say) is rare, not

@@ -21,6 +21,7 @@ from sijill.pprl import TrustStore, hits_table, open_packages, write_hits
 
 from . import model as fs
 from .cascade import Match, StageCounts, exact_stage, model_stage, one_to_one
+from .comparisons import swap_column
 from .encodings import engine_table, payloads
 from .engines import ENGINES, Engine, open_engine
 
@@ -88,7 +89,9 @@ def match(
             counts = StageCounts(agency, registry_records=reg.num_rows)
             par = reg if dedupe else engine_table(partner, agency)
             counts.partner_records = par.num_rows
-            matches = _match_pair(eng, reg, par, agency, thresholds, dedupe, model_dir, models_out, counts, progress)
+            matches = _match_pair(eng, reg, par, agency, thresholds, dedupe, model_dir, models_out, counts, progress,
+                                  swap_column(registry.manifest.spec.blocking))
+            progress(f"{agency}: one-to-one done; reading the sealed payloads of {len(matches):,} hits")
             sealed = payloads(partner, pa.array([m.partner_ref for m in matches], pa.string()))
             rows += [_hit_row(log.cycle, agency, partner.manifest.sealed_payload_key, m, sealed) for m in matches]
             log.stages.append(counts)
@@ -106,16 +109,17 @@ def match(
 
 
 def _match_pair(engine: Engine, reg, par, agency, thresholds, dedupe, model_dir, models_out, counts,
-                progress) -> list[Match]:
+                progress, swap: str | None = None) -> list[Match]:
     exact = exact_stage(engine, reg, par, dedupe)
     counts.exact = len(exact)
+    progress(f"{agency}: {counts.exact:,} exact pairs (same national ID and a name part)")
     done = pa.array(sorted({m.partner_ref for m in exact}), pa.string())
     rest = par.filter(pc.invert(pc.is_in(par["unique_id"], value_set=done))) if len(done) else par
     model = None
     if model_dir is not None and (model_dir / f"{agency}.json").is_file():
         model = json.loads((model_dir / f"{agency}.json").read_text(encoding="utf-8"))
     scored, trained = model_stage(reg, par, rest, thresholds, dedupe=dedupe, model=model, progress=progress,
-                                  counts=counts, engine=engine)
+                                  counts=counts, engine=engine, swap=swap)
     models_out.mkdir(parents=True, exist_ok=True)
     (models_out / f"{agency}.json").write_text(json.dumps(trained, ensure_ascii=False, indent=1), encoding="utf-8")
     if dedupe:  # in a dedupe an exact pair is also found by the model: keep the exact one

@@ -560,7 +560,7 @@ class RecordEncoder:
             cols[name] = _take(values, ids[key], valid[ids[key]])
         for key, tokenizer, cache in self._blocks:
             parts = [self._component(p, name_idx, ids) for p in key.parts]
-            cols[f"block_{key.name}"] = self._block_tokens(parts, tokenizer, cache, n)
+            cols[f"block_{key.name}"] = self._block_tokens(parts, tokenizer, cache, n, any_order=key.any_order)
         del ids
         cols["payload"] = payloads.encrypt_array(self._data_key, r["plain"])
         schema = spec.arrow_schema()
@@ -579,22 +579,33 @@ class RecordEncoder:
             return self._sexes.column(1)[0][ids["sex"]]
         return self._govs.column(1)[0][ids["gov"]]
 
-    def _block_tokens(self, parts: list[np.ndarray], tokenizer: Tokenizer, cache: dict, n: int) -> pa.Array:
-        """One token per distinct combination of the components' clear values (hashed once, then cached)."""
+    def _block_tokens(self, parts: list[np.ndarray], tokenizer: Tokenizer, cache: dict, n: int, *,
+                      any_order: bool = False) -> pa.Array:
+        """One token per distinct combination of the components' clear values (hashed once, then cached);
+        with ``any_order`` the values are sorted first, so their order does not change the token."""
         if not n:
             return pa.array([], pa.int64())
         valid = np.logical_and.reduce([p >= 0 for p in parts])
         strings = self._intern.strings
-        if len(parts) == 2:  # interned ids are below 2**31: two fit one int64
-            keys = (parts[0][valid] << 32) | parts[1][valid]
+        # Interned ids are below 2**31, and below 2**21 while the caches are bounded: two or three fit one
+        # int64 key, which numpy can find in the cache of known combinations (any order needs the strings).
+        width = 32 if len(parts) == 2 else 21
+        packable = (len(parts) in (2, 3) and not any_order
+                    and all(int(p.max(initial=0)) < (1 << width) for p in parts))
+        if packable:
+            mask = (1 << width) - 1
+            keys = np.zeros(int(valid.sum()), np.int64)
+            for p in parts:
+                keys = (keys << width) | p[valid]
             combos, inverse = np.unique(keys, return_inverse=True)
             # Combinations seen before are found by numpy in the cache's sorted keys; only new ones are
             # hashed, in one loop (a Python loop over every combination cost ~1 us a record).
-            known, known_tokens = cache.get("pairs", (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            known, known_tokens = cache.get("packed", (np.zeros(0, np.int64), np.zeros(0, np.int64)))
             at = np.searchsorted(known, combos).clip(max=max(len(known) - 1, 0))
             hit = known[at] == combos if len(known) else np.zeros(len(combos), bool)
             new = combos[~hit]
-            new_tokens = tokenizer.many([f"{strings[c >> 32]}{_SEP}{strings[c & 0xFFFFFFFF]}".encode()
+            shifts = [width * k for k in reversed(range(len(parts)))]
+            new_tokens = tokenizer.many([_SEP.join([strings[(c >> s) & mask] for s in shifts]).encode()
                                          for c in new.tolist()])
             tokens = np.empty(len(combos), np.int64)
             tokens[hit], tokens[~hit] = known_tokens[at[hit]], new_tokens
@@ -603,14 +614,13 @@ class RecordEncoder:
                     known, known_tokens = np.zeros(0, np.int64), np.zeros(0, np.int64)
                 merged = np.concatenate([known, new])
                 order = np.argsort(merged, kind="stable")
-                cache["pairs"] = (merged[order], np.concatenate([known_tokens, new_tokens])[order])
+                cache["packed"] = (merged[order], np.concatenate([known_tokens, new_tokens])[order])
             out = np.zeros(n, np.int64)
             out[valid] = tokens[inverse.reshape(-1)]
             return pa.array(out, pa.int64(), mask=~valid)
-        else:
-            stacked = np.stack([p[valid] for p in parts], axis=1)
-            combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
-            decoded = [tuple(c) for c in combos.tolist()]
+        stacked = np.stack([p[valid] for p in parts], axis=1)
+        combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        decoded = [tuple(sorted(c, key=strings.__getitem__)) if any_order else tuple(c) for c in combos.tolist()]
         tokens = np.empty(len(decoded), np.int64)
         for c, ids in enumerate(decoded):
             token = cache.get(ids)

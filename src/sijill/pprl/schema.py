@@ -53,11 +53,18 @@ def defaults() -> dict:
     return yaml.safe_load(text)
 
 
+# What a Latin-script name's Bloom filter is made of: its Arabic form (``arabic``, the default: it meets the
+# Arabic spellings of the same name across scripts) or its own Latin letters (``letters``: for a cycle whose
+# holders all write Latin names, where the Arabic form would drop the short vowels that tell names apart).
+LATIN_BLOOM = ("arabic", "letters")
+
+
 @dataclass(frozen=True)
 class BloomParams:
     bits: int = 512
     hashes: int = 8
     qgram: int = 2
+    latin: str = "arabic"
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,15 @@ class Hardening:
 
 @dataclass(frozen=True)
 class BlockingKey:
+    """``any_order``: the values are sorted before hashing, so a record whose given name and surname were
+    written in each other's place gets the same token (``{any_order: [given_name.skeleton, surname.skeleton]}``)."""
+
     name: str
     parts: tuple[str, ...]
+    any_order: bool = False
+
+    def as_setting(self) -> list | dict:
+        return {"any_order": list(self.parts)} if self.any_order else list(self.parts)
 
 
 @dataclass(frozen=True)
@@ -96,7 +110,9 @@ class EncodingSpec:
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        d["blocking"] = [[b.name, list(b.parts)] for b in self.blocking]  # a list: the order is the columns' order
+        if d["bloom"]["latin"] == BloomParams.latin:  # left out at its default: earlier packages keep their hash
+            del d["bloom"]["latin"]
+        d["blocking"] = [[b.name, b.as_setting()] for b in self.blocking]  # a list: the order is the columns' order
         return d
 
     @property
@@ -143,7 +159,8 @@ class EncodingSpec:
             ("sex", tok, "token of the sex"),
             ("governorate", tok, "token of the governorate"),
         ]
-        cols += [(f"block_{b.name}", tok, "blocking token of " + " + ".join(b.parts)) for b in self.blocking]
+        cols += [(f"block_{b.name}", tok, "blocking token of " + " + ".join(b.parts) + (" (in any order)" if
+                  b.any_order else "")) for b in self.blocking]
         cols.append(("payload", pa.binary(), "payload sealed for the registry (nonce + ciphertext)"))
         return cols
 
@@ -222,11 +239,21 @@ def _check_bloom(bloom: BloomParams, hardening: Hardening) -> None:
         raise SchemaError(f"bloom.hashes must be between 1 and 64, not {bloom.hashes}")
     if bloom.qgram not in (1, 2, 3):
         raise SchemaError(f"bloom.qgram must be 1, 2 or 3, not {bloom.qgram}")
+    if bloom.latin not in LATIN_BLOOM:
+        raise SchemaError(f"bloom.latin must be one of {', '.join(LATIN_BLOOM)}, not {bloom.latin!r}")
     if not 0 <= hardening.blip < 0.5:
         raise SchemaError(f"hardening.blip is a bit-flip probability below 0.5, not {hardening.blip}")
 
 
 def _blocking_key(name: str, parts) -> BlockingKey:
+    any_order = isinstance(parts, dict)
+    if any_order:
+        if set(parts) != {"any_order"}:
+            raise SchemaError(f"blocking key {name!r}: a mapping must be {{any_order: [values]}}")
+        parts = parts["any_order"]
+        kinds = {str(p).partition(".")[2] for p in parts} if isinstance(parts, list) else set()
+        if len(kinds) > 1:
+            raise SchemaError(f"blocking key {name!r}: values in any order must be of one kind (all .skeleton, ...)")
     if not isinstance(parts, list) or len(parts) < 2:
         raise SchemaError(f"blocking key {name!r} must combine at least two values (never one alone)")
     unknown = [p for p in parts if p not in BLOCKING_PARTS]
@@ -235,7 +262,7 @@ def _blocking_key(name: str, parts) -> BlockingKey:
                           f"choose from {', '.join(sorted(BLOCKING_PARTS))}")
     if not name.replace("_", "").isalnum() or not name.isascii():
         raise SchemaError(f"blocking key name {name!r}: use ASCII letters, digits and '_'")
-    return BlockingKey(name, tuple(parts))
+    return BlockingKey(name, tuple(parts), any_order)
 
 
 def _mapping(value, where: str) -> dict:

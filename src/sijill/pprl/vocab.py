@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sijill import identity
+from sijill.identity.text import is_latin
 
 from .tokens import BloomEncoder, Tokenizer
 
@@ -132,7 +133,8 @@ class NameVocab:
             pending["canonical"].append(canonical)
             pending["skeleton"].append(skeleton)
             pending["extra"].append(extra)
-        self._blooms.append(self._bloom.encode(canonical))
+        latin_letters = self._bloom.params.latin == "letters" and is_latin(value)
+        self._blooms.append(self._bloom.encode(value if latin_letters else canonical))
         return i
 
     def array(self, kind: str) -> np.ndarray:

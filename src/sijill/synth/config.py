@@ -402,6 +402,13 @@ class SynthConfig:
     agencies: dict[str, AgencySpec] = field(default_factory=default_agencies)
     rules: Rules = field(default_factory=Rules)
     demography: Demography = field(default_factory=Demography)
+    # Share of registry members enrolled a second time in a household that enrolled later, written by
+    # another clerk (truth/duplicates.csv; expected_findings.csv reason "duplicate").
+    duplicate_enrolments: float = 0.005
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.duplicate_enrolments <= 0.5:
+            raise ValueError(f"duplicate_enrolments must be between 0 and 0.5, not {self.duplicate_enrolments}")
 
     def with_mess(self, mess: Mess, agencies: tuple[str, ...] | None = None) -> SynthConfig:
         """The same config with ``mess`` for the given agencies (all when ``None``)."""

@@ -23,6 +23,7 @@ from sijill.identity import IDENTITY_VERSION
 from . import catalog
 from .agencies import BUILDERS, Context, Extract, record_ids
 from .config import SynthConfig
+from .duplicates import duplicate_enrolments, duplicate_findings
 from .holdings import build_holdings
 from .mess import Renderer
 from .names import GROUPS, NameBook
@@ -112,6 +113,9 @@ def generate_world(
     for name, spec in config.agencies.items():
         with stage(name):
             extract = BUILDERS[name](ctx, spec, _rng(seed, name))
+            if name == "registry":
+                extract, duplicates = duplicate_enrolments(ctx, extract, spec, config.duplicate_enrolments,
+                                                           _rng(seed, "duplicates"))
             extracts.append(extract)
             path = "registry/members.csv" if name == "registry" else f"agencies/{name}.{spec.extension}"
             _write(
@@ -127,7 +131,10 @@ def generate_world(
             )
     with stage("truth"):
         _write(summary, truth_table(extracts), "truth/truth.csv", "truth", "truth", "csv", "utf-8", {})
+        _write(summary, duplicates, "truth/duplicates.csv", "truth", "truth", "csv", "utf-8", {})
         findings = findings_table(extracts, registry, pop, config.rules, today)
+        findings = pa.concat_tables([findings, duplicate_findings(duplicates)]).sort_by(
+            [("person_id", "ascending"), ("reason", "ascending"), ("effective_date", "ascending")])
         _write(summary, findings, "truth/expected_findings.csv", "truth", "truth", "csv", "utf-8", {})
         _write(summary, persons_table(pop, registry), "truth/persons.parquet", "truth", "truth", "parquet", "utf-8", {})
     with stage("manifest"):
