@@ -82,6 +82,8 @@ def test_demo_runs_the_whole_story_without_serving(tmp_path):
     assert (tmp_path / "sample_people.normalized.csv").exists()
     assert "محمد" in output and "→" in output
     assert "courts" in output and "✓" in output, "registry and court records of one person meet"
-    assert "hits opened by the registry" in output
+    assert output.count("accepted, sha256") == 11, "the registry and the ten agencies uploaded their packages"
+    assert "Hits of cycle" in output and "الرقم الوطني مطابق" in output, "hits per agency and class, explained"
     assert "auditor" in output and "members" in output, "demo users and the imported registry"
-    assert (tmp_path / "var" / "sijill.sqlite3").exists()
+    assert (tmp_path / "var" / "sijill.sqlite3").exists() and (tmp_path / "var" / "keys" / "registry").is_dir()
+    assert not list((tmp_path / "var").rglob("*.map.csv.tmp")) and not list((tmp_path / "var").glob("runs/*/.run-*"))

@@ -423,3 +423,389 @@ def _register_match() -> None:
 
 
 _register_match()
+
+
+# --- the API's tokens (sijill.api, docs/api.md) ------------------------------------------------------
+
+api_app = typer.Typer(help="The JSON API for agencies and registry lookups.", no_args_is_help=True)
+app.add_typer(api_app, name="api")
+api_token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
+api_app.add_typer(api_token_app, name="token")
+
+
+@api_token_app.command("create")
+def api_token_create(
+    username: Annotated[str, typer.Argument(help="The user the token acts as (their role decides what it may do).")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. the agency's system.")] = "API",
+    days: Annotated[int, typer.Option(min=1, max=730, help="Days until the token expires.")] = 90,
+    sender_key: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="The caller's Ed25519 public "
+                                                    "key (holder.pub): needed unless the user is an agency data "
+                                                    "officer, whose agency's registered key is used.")] = None,
+    sender_id: Annotated[str, typer.Option(help="The sender_id of its envelopes (default: the key's holder).")] = "",
+    rate: Annotated[int, typer.Option(min=1, help="Requests a minute.")] = 60,
+) -> None:
+    """Create an API token; it is printed once and only its hash is kept."""
+    _django()
+    from django.core.exceptions import ValidationError
+
+    from sijill.accounts.models import User
+    from sijill.api import tokens
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        console.print(f"[red]error:[/red] no user {username!r}")
+        raise typer.Exit(1)
+    key = sender_key.read_text(encoding="utf-8") if sender_key else ""
+    try:
+        token, clear = tokens.issue(user, name=name, days=days, sender_id=sender_id, sender_key=key,
+                                    rate_per_minute=rate, actor=f"cli:{_os_user()}")
+    except ValidationError as e:
+        console.print(f"[red]error:[/red] {' '.join(e.messages)}")
+        raise typer.Exit(1) from None
+    console.print(f"token for {user.username} (sender {token.sender_id}), valid until {token.expires_at:%Y-%m-%d}:")
+    print(clear)
+    console.print("[yellow]shown this once: hand it over by a secure channel; the registry keeps its hash "
+                  "only[/yellow]")
+
+
+@api_token_app.command("list")
+def api_token_list(username: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None) -> None:
+    """The tokens (prefix, user, sender, expiry, revocation, last use); never the tokens themselves."""
+    _django()
+    from sijill.api.models import ApiToken
+
+    tokens = ApiToken.objects.select_related("user")
+    if username:
+        tokens = tokens.filter(user__username=username)
+    table = Table()
+    for col in ("prefix", "user", "purpose", "sender", "expires", "revoked", "last used"):
+        table.add_column(col)
+    for t in tokens:
+        table.add_row(t.prefix, t.user.username, t.name, t.sender_id, f"{t.expires_at:%Y-%m-%d}",
+                      f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+                      f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "")
+    console.print(table)
+
+
+@api_token_app.command("revoke")
+def api_token_revoke(
+    prefix: Annotated[str, typer.Argument(help="The token's prefix (`sijill api token list`).")],
+) -> None:
+    """Revoke a token at once; requests carrying it are refused from now on."""
+    _django()
+    from sijill.api import tokens
+    from sijill.api.models import ApiToken
+
+    token = ApiToken.objects.filter(prefix=prefix).first()
+    if token is None:
+        console.print(f"[red]error:[/red] no token with prefix {prefix!r}")
+        raise typer.Exit(1)
+    tokens.revoke(token, actor=f"cli:{_os_user()}")
+    console.print(f"token {prefix} of {token.user.username} revoked")
+
+
+# --- hotline tips and the ministry's reports (issue 9) ----------------------------------------------
+
+tips_app = typer.Typer(help="Hotline tips: the key that seals callers' identities.", no_args_is_help=True)
+app.add_typer(tips_app, name="tips")
+reports_app = typer.Typer(help="The ministry's reports, written to a file.", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
+
+
+@tips_app.command("init-key")
+def tips_init_key() -> None:
+    """Create the tips key (SIJILL_TIPS_KEY_FILE, else SIJILL_DATA_DIR/keys/tips.key, mode 0600) unless it
+    exists, and register its public key so that tips are sealed to it."""
+    _django()
+    from sijill.audit.trail import record
+    from sijill.tips.sealing import init_key
+
+    path, fingerprint, created = init_key()
+    record("tips_key", actor=f"cli:{_os_user()}", fingerprint=fingerprint, created=created)
+    if created:
+        console.print(f"tips key created: {path} (fingerprint {fingerprint}); keep a copy offline, never in git")
+    else:
+        console.print(f"tips key already exists: {path} (fingerprint {fingerprint})")
+
+
+@reports_app.command("export")
+def reports_export(
+    out: Annotated[Path, typer.Argument(help="The file to write: .xlsx (the tables) or .pdf (the report).")],
+    cycle: Annotated[str | None, typer.Option(help="A cycle's code: its cycle report instead of the dashboard.")]
+    = None,
+    language: Annotated[str, typer.Option(help="ar (right to left) or en.")] = "ar",
+) -> None:
+    """Write the dashboard (or one cycle's report) to XLSX or PDF; the export is written to the audit trail."""
+    _django()
+    from django.utils import translation
+
+    from sijill.audit.models import Action
+    from sijill.audit.trail import record
+    from sijill.exchange.models import Cycle
+    from sijill.reports import figures
+    from sijill.reports.cycle import cycle_report
+    from sijill.reports.pdf import report_pdf
+    from sijill.reports.xlsx import workbook
+
+    if out.suffix.lower() not in (".xlsx", ".pdf"):
+        console.print("[red]error:[/red] the output must end in .xlsx or .pdf")
+        raise typer.Exit(2)
+    with translation.override(language):
+        if cycle:
+            found = Cycle.objects.filter(code=cycle).first()
+            if found is None:
+                console.print(f"[red]error:[/red] no cycle {cycle!r}")
+                raise typer.Exit(1)
+            tables = [cycle_report(found)]
+        else:
+            tables = figures.dashboard()
+        title, rtl = tables[0].title if cycle else "Sijill", translation.get_language_bidi()
+        body = workbook(tables, title, rtl=rtl) if out.suffix.lower() == ".xlsx" else report_pdf(
+            title, "", tables, rtl=rtl)
+    record(Action.EXPORT, actor=f"cli:{_os_user()}", what=f"cycle-{cycle}" if cycle else "dashboard",
+           format=out.suffix.lower().lstrip("."), file=str(out), rows=sum(len(t.rows) for t in tables))
+    out.write_bytes(body)
+    console.print(f"written: {out}")
+
+
+# --- matching cycles in the web system (issue 7): agencies, uploads, runs, the worker ----------------------
+
+cycle_app = typer.Typer(help="Matching cycles in the web system: agencies, packages, runs.", no_args_is_help=True)
+app.add_typer(cycle_app, name="cycle")
+
+
+def _cycle_fail(error: Exception) -> None:
+    console.print(f"[red]error:[/red] {error}")
+    raise typer.Exit(1)
+
+
+def _current_cycle(code: str | None):
+    from sijill.exchange.models import Cycle
+
+    cycle = Cycle.objects.filter(code=code).first() if code else Cycle.objects.first()
+    if cycle is None:
+        _cycle_fail(ValueError(f"no cycle {code}" if code else "no cycle yet: `sijill cycle open`"))
+    return cycle
+
+
+@cycle_app.command("seed")
+def cycle_seed() -> None:
+    """Create the partner agencies and their data-sharing agreements (idempotent)."""
+    _django()
+    from sijill.exchange.seed import seed_agencies
+
+    for agency in seed_agencies():
+        console.print(f"{agency.code}: {agency.name_en} (agreement {agency.agreement_in_force().reference})")
+
+
+@cycle_app.command("open")
+def cycle_open(
+    note: Annotated[str, typer.Option(help="A note on the cycle.")] = "",
+    rotate_registry_key: Annotated[bool, typer.Option(
+        "--rotate-registry-key", help="Also replace the registry's payload key pair (yearly).")] = False,
+) -> None:
+    """Open the next cycle: a new linkage secret in the registry's key folder (SIJILL_DATA_DIR/keys/registry)."""
+    _django()
+    from sijill.exchange import cycles, storage
+
+    try:
+        cycle = cycles.open_cycle(note=note, rotate_registry_key=rotate_registry_key)
+    except (cycles.CycleError, ValueError, OSError) as e:
+        _cycle_fail(e)
+    console.print(f"cycle {cycle.code} is open. Agencies join it with: sijill keys init DIR --holder AGENCY "
+                  f"--join {storage.registry_keys_dir()} (a copy, over a trusted channel)")
+
+
+@cycle_app.command("key")
+def cycle_key(
+    agency: Annotated[str, typer.Argument(help="The agency's code, e.g. courts.")],
+    public_key: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Its holder.pub file.")],
+) -> None:
+    """Register an agency's signing public key: its packages are accepted only when signed with it."""
+    _django()
+    from sijill.exchange import trust
+    from sijill.exchange.models import Agency
+
+    found = Agency.objects.filter(code=agency).first()
+    if found is None:
+        _cycle_fail(ValueError(f"no agency {agency!r} (`sijill cycle seed` creates the partners)"))
+    try:
+        trust.register_key(found, public_key.read_text(encoding="utf-8"))
+    except trust.KeyRefused as e:
+        _cycle_fail(e)
+    console.print(f"{agency}: signing key {found.key_fingerprint} registered")
+
+
+@cycle_app.command("pack")
+def cycle_pack(
+    package: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A package folder (sijill encode).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The archive to write (.tar).")],
+    schema: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                help="The linkage schema it was encoded with.")] = None,
+    with_map: Annotated[bool, typer.Option("--map", help="Add its map (the registry's own package only).")] = False,
+) -> None:
+    """Make the one file a holder uploads: a tar of the package folder (the map stays out unless --map)."""
+    from sijill.exchange.archive import pack
+    from sijill.pprl.package import map_path
+
+    with open(out, "wb") as f:
+        pack(package, f, schema=schema, map_file=map_path(package) if with_map else None)
+    console.print(f"written: {out}")
+
+
+@cycle_app.command("upload")
+def cycle_upload(
+    archive: Annotated[Path, typer.Argument(exists=True, help="A package archive, or a package folder.")],
+    agency: Annotated[str | None, typer.Option(help="The agency it comes from.")] = None,
+    registry: Annotated[bool, typer.Option("--registry", help="The registry's own package (with its map).")] = False,
+) -> None:
+    """Check and store a package in its cycle, as the upload page does (the refusal says which check failed)."""
+    import io
+
+    _django()
+    from sijill.exchange.archive import pack
+    from sijill.exchange.models import Agency
+    from sijill.exchange.uploads import PackageRefused, receive_package
+    from sijill.pprl.package import map_path
+
+    if registry == bool(agency):
+        _cycle_fail(ValueError("give --agency CODE or --registry"))
+    found = None
+    if agency:
+        found = Agency.objects.filter(code=agency).first()
+        if found is None:
+            _cycle_fail(ValueError(f"no agency {agency!r}"))
+    if archive.is_dir():
+        buffer = io.BytesIO()
+        pack(archive, buffer, map_file=map_path(archive) if registry else None)
+        buffer.seek(0)
+        source = buffer
+    else:
+        source = open(archive, "rb")  # noqa: SIM115
+    try:
+        with source:
+            package = receive_package(source, agency=found, user=None)
+    except PackageRefused as e:
+        _cycle_fail(ValueError(f"refused: {e.reason}"))
+    console.print(f"accepted for cycle {package.cycle.code}: {package.records:,} records, sha256 {package.sha256}")
+
+
+@cycle_app.command("run")
+def cycle_run(
+    code: Annotated[str | None, typer.Argument(help="The cycle (default: the latest).")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Run the worker here until the run is done.")] = False,
+) -> None:
+    """Queue the cycle's run for the background worker (or run it here with --wait)."""
+    _django()
+    from sijill.exchange import cycles, runs
+
+    cycle = _current_cycle(code)
+    try:
+        run = runs.start_run(cycle)
+    except cycles.CycleError as e:
+        _cycle_fail(e)
+    console.print(f"run {run.pk} of cycle {cycle.code} queued")
+    if wait:
+        from django.core.management import call_command
+
+        call_command("db_worker", batch=True, startup_delay=False, interval=0.2, verbosity=0)
+        _print_status(cycle)
+
+
+@cycle_app.command("status")
+def cycle_status(code: Annotated[str | None, typer.Argument(help="The cycle (default: the latest).")] = None) -> None:
+    """The cycle's packages, runs and hits per agency and class."""
+    _django()
+    _print_status(_current_cycle(code))
+
+
+def _print_status(cycle) -> None:
+    from collections import Counter
+
+    from sijill.exchange import cycles, runs
+
+    runs.fail_stale_runs()
+    cycle.refresh_from_db()
+    table = Table(title=f"cycle {cycle.code}: {cycle.state}")
+    for col in ("holder", "package", "records", "refused"):
+        table.add_column(col)
+    for h in cycles.holdings(cycle):
+        table.add_row(h.code, h.package.sha256[:16] if h.package else "-", f"{h.package.records:,}" if h.package
+                      else "", str(h.refused or ""))
+    console.print(table)
+    for run in cycle.runs.all():
+        console.print(f"run {run.pk}: {run.state} {run.stage} {run.progress_done}/{run.progress_total} "
+                      f"{run.error}".rstrip())
+        if run.state == "succeeded":
+            counts = Counter(run.hits.values_list("agency__code", "match_class"))
+            hits = Table(title=f"hits of run {run.pk} (hub {run.log.get('seconds')} s)")
+            for col in ("agency", "exact", "probable", "review"):
+                hits.add_column(col)
+            for agency in sorted({a for a, _ in counts}):
+                hits.add_row(agency, *(str(counts[(agency, c)]) for c in ("exact", "probable", "review")))
+            console.print(hits)
+
+
+@app.command()
+def worker(
+    batch: Annotated[bool, typer.Option("--batch", help="Run what is queued, then exit.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between looks at the queue.")] = 1.0,
+) -> None:
+    """Run background tasks (matching runs) from the database queue; no broker. Fails stale runs first."""
+    _django()
+    from django.core.management import call_command
+
+    from sijill.exchange.runs import fail_stale_runs
+
+    failed = fail_stale_runs()
+    if failed:
+        console.print(f"[yellow]{failed} run(s) whose worker had stopped were marked failed[/yellow]")
+    call_command("db_worker", batch=batch, interval=interval, startup_delay=False)
+
+
+rules_app = typer.Typer(help="Eligibility rules: the versions in force, and running them over a cycle.",
+                        no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("list")
+def rules_list() -> None:
+    """The rules in force: version, source agency and parameters."""
+    _django()
+    import json
+
+    from sijill.eligibility.rules import in_force
+
+    table = Table(title="eligibility rules in force")
+    for col in ("rule", "version", "agency", "parameters"):
+        table.add_column(col)
+    for rule in in_force():
+        table.add_row(rule.code, str(rule.version), rule.agency or "registry",
+                      json.dumps(rule.parameters, ensure_ascii=False))
+    console.print(table)
+
+
+@rules_app.command("evaluate")
+def rules_evaluate(
+    code: Annotated[str | None, typer.Argument(help="The cycle (default: the latest).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this day (YYYY-MM-DD; default today).")]
+    = None,
+    no_cases: Annotated[bool, typer.Option("--no-cases", help="Raise findings only; open no cases.")] = False,
+) -> None:
+    """Run the rules in force over a cycle's usable hits: findings (once per cycle), then one case per person."""
+    import datetime as dt
+
+    _django()
+    from sijill.eligibility.evaluate import evaluate_cycle
+
+    cycle = _current_cycle(code)
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    result = evaluate_cycle(cycle, actor="cli", as_of=day, open_cases=not no_cases)
+    table = Table(title=f"cycle {cycle.code}: {result.hits_read:,} usable hits read as of {result.as_of}")
+    table.add_column("rule")
+    table.add_column("new findings", justify="right")
+    for rule, n in sorted(result.raised.items()):
+        table.add_row(rule, f"{n:,}")
+    console.print(table)
+    console.print(f"{result.created:,} new findings ({result.already:,} raised before); {result.cases_opened:,} "
+                  f"cases opened, {result.cases_joined:,} joined; {result.seconds:.1f} s")

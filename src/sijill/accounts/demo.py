@@ -19,6 +19,7 @@ DEMO_USERS = [
     ("auditor", Role.AUDITOR, [], ""),
     ("agency", Role.AGENCY_DATA_OFFICER, [], "courts"),
     ("hotline", Role.HOTLINE_OPERATOR, [], ""),
+    ("tipofficer", Role.TIP_OFFICER, [], ""),
 ]
 
 

@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
     AGENCY_DATA_OFFICER = "agency_data_officer", _("Agency data officer")
     HOTLINE_OPERATOR = "hotline_operator", _("Hotline operator")
+    TIP_OFFICER = "tip_officer", _("Tip officer")
 
 
 # Roles whose view of the registry is limited to the governorates on their user record.

@@ -1,14 +1,17 @@
-"""`make demo`: what Sijill can do today, on embedded defaults. Grows into the full cross-matching cycle.
+"""`make demo`: the whole story on embedded defaults.
 
-Today: a synthetic world (registry and partner extracts), a messy sample normalised before -> after,
-registry records next to the same people as other agencies' clerks wrote them, and the privacy-preserving
-cycle: each holder encodes and signs its file, the hub matches encodings only, the registry opens its hits.
+A synthetic world (registry and partner extracts), a messy sample normalised before -> after, registry
+records next to the same people as other agencies' clerks wrote them; then the web system: the registry
+imported, the partner agencies and their agreements, a matching cycle in which every holder encodes and
+signs its file with its own keys and uploads it, the hub's run as a background job, the hits opened into
+the registry; and the web system served with one user per role.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +31,7 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
              port: int = 8000) -> None:
     from sijill.synth import generate_world
 
+    started = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
     world = workdir / "world"
     with console.status(f"generating a synthetic world of {persons:,} persons ..."):
@@ -41,11 +45,18 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
     console.print("\n[bold]3. The same people as the registry and another agency's clerk wrote them[/bold]")
     _show_pairs(world, console)
 
-    console.print("\n[bold]4. The cycle: encode at each holder → match at the hub → open at the registry[/bold]")
-    _run_cycle(world, workdir / "cycle", console)
+    console.print("\n[bold]4. The registry's web system: its members, the partner agencies and their agreements[/bold]")
+    data_dir = _web_database(world, workdir, console)
 
-    console.print("\n[bold]5. The registry's web system (Arabic, right to left; English on request)[/bold]")
-    _web(world, workdir, console, serve=serve, port=port)
+    console.print("\n[bold]5. A matching cycle: each holder encodes and uploads, the hub matches in the background, "
+                  "the registry opens its hits[/bold]")
+    from .cycle import run_cycle
+
+    run_cycle(world, workdir / "holders", console)
+    console.print(f"  batch part done in {time.monotonic() - started:.0f} s")
+
+    console.print("\n[bold]6. The web system (Arabic, right to left; English on request)[/bold]")
+    _serve(data_dir, console, serve=serve, port=port)
 
 
 def _show_sample(workdir: Path, console: Console) -> None:
@@ -112,57 +123,8 @@ def _describe(row: dict[str, str], roles: dict[str, str], chain: identity.NameCh
     return f"{written}\nkeys: {' '.join(p for p in chain.canonical[:3] if p)}"
 
 
-CYCLE_AGENCIES = {"courts": "agencies/courts.csv", "deaths": "agencies/deaths.csv", "loans": "agencies/loans.xlsx"}
-
-
-def _run_cycle(world: Path, root: Path, console: Console) -> None:
-    """What each party runs on its own machine, here in one process with separate key folders."""
-    import shutil
-
-    from sijill import pprl
-    from sijill.linkage import match
-
-    shutil.rmtree(root, ignore_errors=True)
-    files = {who: world / path for who, path in {"registry": "registry/members.csv", **CYCLE_AGENCIES}.items()}
-
-    def said(who: str, result: pprl.EncodeResult) -> None:
-        console.print(f"  {who}: {result.encoded:,} records encoded and signed → {who}.pkg "
-                      f"(its map {who}.pkg.map.csv stays with {who})")
-
-    with console.status("each holder encodes and signs its file with its own keys ..."):
-        packages = pprl.encode_holders(root, files, progress=said)
-    trusted = root / "hub" / "trusted"
-    hits = root / "hits.parquet"
-    with console.status("hub: matching encodings (no key of any holder) ..."):
-        partners = [packages[a] for a in CYCLE_AGENCIES]
-        log = match(packages["registry"], partners, hits, pprl.TrustStore.from_dir(trusted))
-    for s in log.stages:
-        console.print(f"  hub, {s.agency}: {s.candidates:,} candidate pairs → {s.exact} exact, {s.probable} probable, "
-                      f"{s.review} for review")
-    for line in log.retention:
-        console.print(f"  retention: {line}")
-    opened = pprl.open_hits(hits, pprl.RegistryKeys.load(root / "keys" / "registry"),
-                            [Path(f"{p}.map.csv") for p in packages.values()],
-                            pprl.TrustStore.from_dir(root / "keys" / "registry"))
-    table = Table(title="The registry opens its hits: explained, with the partner's payload", show_lines=True)
-    for col in ("beneficiary", "agency", "record", "class", "why", "what the agency holds"):
-        table.add_column(col)
-    shown: set[tuple[str, str]] = set()
-    for row in opened.rows:  # one hit of each agency and class
-        if (row["agency"], row["match_class"]) in shown:
-            continue
-        shown.add((row["agency"], row["match_class"]))
-        payload = "; ".join(f"{k.removeprefix('payload.')}: {v}" for k, v in row.items()
-                            if k.startswith("payload.") and v not in (None, ""))
-        table.add_row(row["registry_record_id"], row["agency"], row["partner_record_id"], row["match_class"],
-                      row["agreement"].replace("; ", "\n"), payload)
-    console.print(table)
-    console.print(f"  {len(opened.rows):,} hits opened by the registry in {root}. A hit is a suspicion, not a "
-                  "verdict: no benefit stops before a field visit and a human decision.")
-
-
-def _web(world: Path, workdir: Path, console: Console, *, serve: bool, port: int) -> None:
-    """Load the world's registry into the demo database, make one user per role, and serve."""
+def _web_database(world: Path, workdir: Path, console: Console) -> Path:
+    """Load the world's registry into the demo database and seed the partner agencies."""
     import os
 
     # The demo has its own SQLite database beside its files: it never touches a DATABASE_URL set for real work.
@@ -174,7 +136,7 @@ def _web(world: Path, workdir: Path, console: Console, *, serve: bool, port: int
     setup()
     from django.core.management import call_command
 
-    from sijill.accounts.demo import create_demo_users
+    from sijill.exchange.seed import seed_agencies
     from sijill.registry.services import import_registry_folder
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -183,18 +145,49 @@ def _web(world: Path, workdir: Path, console: Console, *, serve: bool, port: int
     for r in results:
         console.print(f"  {r.schema}: {r.rows_read:,} rows read, {r.created:,} created, {r.updated:,} updated, "
                       f"{r.rejected:,} rejected")
+    agencies = seed_agencies()
+    console.print(f"  {len(agencies)} partner agencies, each with a data-sharing agreement in force: "
+                  + ", ".join(a.code for a in agencies))
+    return data_dir
+
+
+def _serve(data_dir: Path, console: Console, *, serve: bool, port: int) -> None:
+    """Make one user per role, print them, and serve."""
+    import os
+
+    from sijill.accounts.demo import create_demo_users
+
     users = Table(title="Demo users (one per role; passwords are new at every run)")
     for col in ("user", "role", "password", "governorates"):
         users.add_column(col)
     for u in create_demo_users():
         users.add_row(u.username, u.role, u.password, "، ".join(u.governorates))
     console.print(users)
-    console.print("  Search needs a national ID, or a name and one more field; every search and view is in "
-                  "the audit trail (log in as auditor to see it).")
+    from sijill.cases.assignment import assign_open_cases
+    from sijill.cases.models import Case
+
+    from sijill.accounts.models import User
+
+    assigned = assign_open_cases(Case.objects.all(), actor=User.objects.get(username="admin"))
+    console.print(f"  {assigned['assigned']:,} cases assigned to the field researcher of their governorate "
+                  f"(researcher: بغداد); {assigned['unassigned']:,} wait for a researcher of theirs.")
+    console.print("  analyst: Cycles → the cycle, its packages, its run and its hits; Hits to review; Reports. "
+                  "caseworker: Cases. researcher: My visits. agency: upload a package. hotline: record a tip. "
+                  "Every search and view is in the audit trail (log in as auditor to see it).")
     if serve:
+        import subprocess
+        import sys
+
         from sijill.web.server import serve as run_server
 
-        run_server(host="127.0.0.1", port=port, workers=2, threads=4, migrate=False, console=console)
+        # Runs started from the browser need a worker beside the server.
+        worker = subprocess.Popen([sys.executable, "-c", "from sijill.cli import app; app()", "worker"],
+                                  env=os.environ.copy())
+        console.print(f"  serving at http://127.0.0.1:{port} with a background worker (Ctrl-C stops both)")
+        try:
+            run_server(host="127.0.0.1", port=port, workers=2, threads=4, migrate=False, console=console)
+        finally:
+            worker.terminate()
     else:
         console.print(f"  start the server with: SIJILL_DATA_DIR={data_dir} DATABASE_URL={os.environ['DATABASE_URL']} "
-                      "sijill serve")
+                      "sijill serve   (and the worker: sijill worker)")

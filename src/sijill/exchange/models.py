@@ -36,6 +36,22 @@ class Agency(models.Model):
     def natural_key_value(self) -> str:
         return self.code
 
+    @property
+    def name(self) -> str:
+        """The name in the active language (Arabic unless English was chosen)."""
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name_ar
+
+    def agreement_in_force(self, on=None):
+        """The agreement valid on ``on`` (today by default), the latest one if several are."""
+        from django.db.models import Q
+        from django.utils import timezone
+
+        on = on or timezone.localdate()
+        return (self.agreements.filter(valid_from__lte=on).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+                .order_by("-valid_from").first())
+
 
 class Agreement(models.Model):
     """A data-sharing agreement: why the agency shares, which payload fields may come, how long they are kept."""
@@ -100,7 +116,9 @@ class Package(models.Model):
     """An encoded, signed package uploaded to a cycle (the registry's own has no agency). The file stays on
     disk under the data directory; it is never displayed."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="packages", verbose_name=_("cycle"))
+    # None only for a refused upload whose cycle could not be told (unknown cycle, unreadable file)
+    cycle = models.ForeignKey(Cycle, null=True, blank=True, on_delete=models.PROTECT, related_name="packages",
+                              verbose_name=_("cycle"))
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="packages",
                                verbose_name=_("agency"))  # None: the registry's own package
     status = models.CharField(_("status"), max_length=10, choices=PackageStatus.choices)
@@ -199,8 +217,9 @@ class Hit(models.Model):
     class Meta:
         verbose_name = _("hit")
         verbose_name_plural = _("hits")
-        constraints = [models.UniqueConstraint(fields=["run", "agency", "partner_record_id"],
-                                               name="one_hit_per_partner_record_per_run")]
+        # a partner record equally close to two beneficiaries gives both a review hit (a tie)
+        constraints = [models.UniqueConstraint(fields=["run", "agency", "partner_record_id", "person"],
+                                               name="one_hit_per_pair_per_run")]
         indexes = [models.Index(fields=["cycle", "agency", "match_class"]), models.Index(fields=["review"])]
 
     @property

@@ -53,6 +53,9 @@ SETTINGS = [
     Setting("SIJILL_SEARCH_LIMIT", "100", "The most results one search returns (shown 20 a page)."),
     Setting("SIJILL_UPLOAD_MAX_MB", "200", "The largest file the import page accepts."),
     Setting("SIJILL_LOG_LEVEL", "INFO", "Log level of the server's log (written to standard error)."),
+    Setting("SIJILL_TIPS_KEY_FILE", None,
+            "The private key that opens hotline callers' identities (default SIJILL_DATA_DIR/keys/tips.key, "
+            "mode 0600). Keep it on the server only, never in the database or a backup of it."),
 ]
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 

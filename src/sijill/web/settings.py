@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "sijill.cases",
     "sijill.tips",
     "sijill.reports",
+    "sijill.api",
+    "ninja",  # its docs page's scripts and styles, served from the install (no CDN)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -149,6 +151,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SEARCH_LIMIT = config.env_int("SIJILL_SEARCH_LIMIT")
 SEARCH_PAGE_SIZE = 20
+# Visit photos are personal data: kept under the data directory and served only through a checked view.
+MEDIA_ROOT = DATA_DIR / "media"
+
+# --- the API for agencies and registry lookups (sijill.api, docs/api.md) ------------------------------
+API_RECEIVER_ID = "sijill"  # the registry's id in the envelopes' receiver_id / sender_id
+API_CLOCK_SKEW_SECONDS = 300  # how far an envelope's message_ts may be from the server's clock
+API_SEARCH_MAX_ITEMS = 20  # national IDs in one search message
 
 LOGGING = {
     "version": 1,
@@ -157,3 +166,8 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": config.env("SIJILL_LOG_LEVEL")},
 }
+
+# --- background tasks (matching runs): Django's task framework on the database, no broker ---------------
+# `sijill worker` runs them (django_tasks_db's db_worker); see docs/exchange.md.
+INSTALLED_APPS += ["django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("sijill.cases.urls")),
     path("tips/", include("sijill.tips.urls")),
     path("reports/", include("sijill.reports.urls")),
+    path("api/", include("sijill.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

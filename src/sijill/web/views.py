@@ -9,13 +9,9 @@ __all__ = ["forbidden", "healthz", "home", "login_not_required"]
 
 
 # The capabilities that have a page in this release (the others arrive with later issues).
-PAGES = frozenset({"search_people", "review_duplicates", "view_overview", "import_registry", "browse_audit",
-                   "manage_users"})
-
-
 def home(request):
     """What this user's role may do, as links; nothing of the registry is listed here."""
-    return render(request, "home.html", {"has_pages": bool(request.user.capabilities & PAGES)})
+    return render(request, "home.html")
 
 
 @login_not_required

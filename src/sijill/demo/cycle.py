@@ -1,0 +1,134 @@
+"""The demo's matching cycle, as the web system runs it: open a cycle, every holder encodes and signs its file
+with its own keys and uploads it, the run goes to the background worker (a process of its own), and the
+registry's hits land against its persons. Django is set up by the caller."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .holders import REGISTRY, encode_as_holders, world_files
+
+
+def run_cycle(world: Path, holders: Path, console: Console) -> None:
+    from sijill.exchange import cycles, runs, storage, trust
+    from sijill.exchange.models import Agency
+
+    for folder in ("keys", "packages"):  # the holders' side of an earlier demo
+        shutil.rmtree(holders / folder, ignore_errors=True)
+    _close_earlier_cycles()
+    cycle = cycles.open_cycle(note="demo")
+    console.print(f"  cycle {cycle.code} opened: a new linkage secret in {storage.registry_keys_dir()}; each agency "
+                  "joins it with its own key folder")
+
+    table = Table(title="Each holder encodes and signs its extract, then uploads the package")
+    for col in ("holder", "records encoded", "encode (s)", "upload"):
+        table.add_column(col)
+    started = time.monotonic()
+
+    def uploaded(shipped, seconds: float) -> None:
+        from sijill.exchange.uploads import PackageRefused, receive_package
+
+        agency = None if shipped.holder == REGISTRY else Agency.objects.get(code=shipped.holder)
+        if agency is not None:
+            trust.register_key(agency, shipped.public_key.read_text(encoding="utf-8"))
+        try:
+            with open(shipped.archive, "rb") as f:
+                package = receive_package(f, agency=agency, user=None)
+            verdict = f"accepted, sha256 {package.sha256[:12]}…"
+        except PackageRefused as e:
+            verdict = f"[red]refused: {e.reason}[/red]"
+        table.add_row(shipped.holder, f"{shipped.records:,}", f"{seconds:.1f}", verdict)
+
+    with console.status("the holders encode (each with its own keys) and upload ..."):
+        encode_as_holders(world_files(world), storage.registry_keys_dir(), holders, workers=2, progress=uploaded)
+    console.print(table)
+    console.print(f"  encoded and uploaded in {time.monotonic() - started:.0f} s; the partners' maps never left them "
+                  "(their record numbers travel sealed for the registry inside each payload)")
+
+    run = runs.start_run(cycle)
+    started = time.monotonic()
+    worker = subprocess.Popen([sys.executable, "-c", "from sijill.cli import app; app()", "worker", "--batch",
+                               "--interval", "0.2"], env=os.environ.copy(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    with console.status("the worker runs the hub ...") as status:
+        while worker.poll() is None:
+            run.refresh_from_db()
+            status.update(f"run {run.pk}: {run.stage} ({run.progress_done}/{run.progress_total})")
+            time.sleep(0.5)
+    run.refresh_from_db()
+    if run.state != "succeeded":
+        console.print(f"[red]the run {run.state}: {run.error or worker.stderr.read()[-2000:]}[/red]")
+        return
+    _summary(run, time.monotonic() - started, console)
+    _findings(run.cycle, console)
+
+
+def _findings(cycle, console: Console) -> None:
+    """The rules in force over the cycle's hits: findings, grouped per person into cases to verify."""
+    from sijill.eligibility.evaluate import evaluate_cycle
+    from sijill.eligibility.models import Rule
+    from sijill.synth.config import SynthConfig
+
+    # The synthetic world's "today" is fixed, so that a seed gives the same findings on any day.
+    result = evaluate_cycle(cycle, as_of=SynthConfig().today)
+    names = dict(Rule.objects.filter(active=True).values_list("code", "name_ar"))
+    table = Table(title=f"Eligibility rules over the cycle's hits ({result.hits_read:,} usable hits read, "
+                        f"{result.seconds:.1f} s)")
+    for col in ("rule", "findings"):
+        table.add_column(col)
+    for code, n in sorted(result.raised.items(), key=lambda kv: -kv[1]):
+        table.add_row(f"{names.get(code, code)} ({code})", f"{n:,}")
+    console.print(table)
+    console.print(f"  {result.cases_opened:,} cases opened for verification ({result.cases_joined:,} findings joined "
+                  "an open case). Hits for review raise nothing until an analyst accepts them; a case stops "
+                  "nothing until a field visit, a notice, the response period and a decision.")
+
+
+def _close_earlier_cycles() -> None:
+    """A demo run again in the same folder starts a new cycle: an earlier one still open is closed, and a run
+    an interrupted demo left behind is failed."""
+    from sijill.exchange import cycles, runs
+    from sijill.exchange.models import Cycle, CycleState, Run
+
+    for run in Run.objects.filter(state__in=runs.ACTIVE):
+        runs.fail_run(run, "the demo was started again")
+    for cycle in Cycle.objects.filter(state__in=[CycleState.OPEN, CycleState.DONE]):
+        cycles.close_cycle(cycle)
+
+
+def _summary(run, seconds: float, console: Console) -> None:
+    from sijill.exchange.explain import explain
+
+    counts = Counter(run.hits.values_list("agency__code", "match_class"))
+    table = Table(title=f"Hits of cycle {run.cycle.code}, per agency and class (background run: {seconds:.0f} s, "
+                        f"of which the hub {run.log.get('seconds', 0):.0f} s)")
+    for col in ("agency", "exact", "probable", "for review", "total"):
+        table.add_column(col)
+    for agency in sorted({a for a, _ in counts}):
+        row = [counts[(agency, c)] for c in ("exact", "probable", "review")]
+        table.add_row(agency, *map(str, row), str(sum(row)))
+    totals = [sum(v for (_, c), v in counts.items() if c == cls) for cls in ("exact", "probable", "review")]
+    table.add_row("[bold]all[/bold]", *map(str, totals), f"[bold]{sum(totals)}[/bold]")
+    console.print(table)
+    examples = Table(title="Three hits as the registry sees them (explained in Arabic, with the agency's payload)",
+                     show_lines=True)
+    for col in ("beneficiary", "agency", "class", "why", "what the agency holds"):
+        examples.add_column(col)
+    for cls in ("exact", "probable", "review"):
+        hit = run.hits.filter(match_class=cls).select_related("person", "agency").first()
+        if hit:
+            examples.add_row(hit.person.record_id, hit.agency.code, cls, "\n".join(explain(hit.explanation, "ar")),
+                             "\n".join(f"{k}: {v}" for k, v in hit.payload.items() if v))
+    console.print(examples)
+    for line in run.log.get("retention", []):
+        console.print(f"  retention: {line}")
+    console.print("  A hit is a suspicion, not a verdict: no benefit stops before a field visit and a human decision.")
