@@ -41,6 +41,7 @@ class Case(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     effective_date = models.DateField(_("ineligible from"), null=True, blank=True)
     appeals = models.PositiveSmallIntegerField(_("appeals"), default=0)
+    proposed_outcome = models.CharField(_("proposed decision"), max_length=10, choices=Outcome.choices, blank=True)
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -56,6 +57,27 @@ class Case(models.Model):
     @property
     def natural_key_value(self) -> str:
         return self.reference
+
+
+class EnrolmentChange(models.Model):
+    """What a decision did to an enrolment (suspended, reinstated, amount recalculated after a death), with
+    the values before, so that a decision reversed on appeal restores exactly what it changed."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="enrolment_changes",
+                             verbose_name=_("case"))
+    enrolment = models.ForeignKey("registry.Enrolment", on_delete=models.PROTECT, related_name="case_changes",
+                                  verbose_name=_("enrolment"))
+    status_before = models.CharField(_("status before"), max_length=10)
+    status_after = models.CharField(_("status after"), max_length=10)
+    amount_before_iqd = models.PositiveIntegerField(_("monthly amount before (IQD)"))
+    amount_after_iqd = models.PositiveIntegerField(_("monthly amount after (IQD)"))
+    on = models.DateField(_("date"))
+    undone = models.BooleanField(_("undone"), default=False)
+
+    class Meta:
+        verbose_name = _("enrolment change")
+        verbose_name_plural = _("enrolment changes")
+        ordering = ["on", "pk"]
 
 
 class CaseEvent(models.Model):

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("assign/", views.assign, name="assign"),
+    path("<int:pk>/", views.case, name="case"),
+    path("<int:pk>/<slug:action>/", views.act, name="act"),
+    path("notices/<int:pk>.pdf", views.notice_pdf, name="notice_pdf"),
+    path("visits/", views.my_visits, name="visits"),
+    path("visits/<int:pk>/", views.visit_form, name="visit"),
+    path("visits/upload/", views.visit_upload, name="visit_upload"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
+]

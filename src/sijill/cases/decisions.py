@@ -1,0 +1,83 @@
+"""What a decision does to the enrolment, and nothing else does: a hit or a finding alone never suspends.
+
+Confirmed: the enrolments the findings name are suspended, except after a death, where the household's
+amount is recalculated without the deceased (and stops only when nobody is left); what was paid without
+right becomes a recovery. Cleared (also on appeal): every change the case made is undone and any balance
+still owed is written off.
+"""
+
+from __future__ import annotations
+
+from django.db import router, transaction
+
+from sijill.audit.trail import record
+from sijill.registry.models import Enrolment, EnrolmentStatus
+
+from . import recovery, workflow
+from .models import Case, EnrolmentChange, EntryKind, Outcome, Recovery
+
+
+def decide(case: Case, outcome: str, *, actor, reason: str, request=None) -> Case:
+    with transaction.atomic(using=router.db_for_write(Case)):
+        workflow.decide(case, outcome, actor=actor, reason=reason, request=request)
+        if outcome == Outcome.CONFIRMED:
+            _stop(case, actor, request)
+            recovery.open_recovery(case, actor=actor, until=workflow.today(), request=request)
+        else:
+            _undo(case, actor, request)
+    return case
+
+
+def appeal(case: Case, *, actor, reason: str, request=None) -> Case:
+    """Reopen the decided case; what the decision changed stays until the new decision."""
+    workflow.appeal(case, actor=actor, reason=reason, request=request)
+    return case
+
+
+def _stop(case: Case, actor, request) -> None:
+    today = workflow.today()
+    lasting, shares = set(), {}
+    for enrolment, monthly, kind in case.findings.values_list("enrolment_id", "monthly_amount_iqd", "rule__kind"):
+        if enrolment is None:
+            continue
+        if kind == "death":
+            shares[enrolment] = max(shares.get(enrolment, 0), monthly)
+        else:
+            lasting.add(enrolment)
+    changed = set(case.enrolment_changes.filter(undone=False).values_list("enrolment_id", flat=True))
+    for enrolment in Enrolment.objects.select_for_update().filter(pk__in=(lasting | set(shares)) - changed):
+        before = (enrolment.status, enrolment.monthly_amount_iqd)
+        if enrolment.pk in lasting:
+            if enrolment.status != EnrolmentStatus.ACTIVE:
+                continue
+            enrolment.status = EnrolmentStatus.SUSPENDED
+        else:
+            enrolment.monthly_amount_iqd = max(0, enrolment.monthly_amount_iqd - shares[enrolment.pk])
+            if enrolment.monthly_amount_iqd == 0:
+                enrolment.status = EnrolmentStatus.STOPPED
+        enrolment.status_reason = f"{case.reference}"[:255]
+        enrolment.status_changed_on = today
+        enrolment.save(update_fields=["status", "monthly_amount_iqd", "status_reason", "status_changed_on"])
+        EnrolmentChange.objects.create(case=case, enrolment=enrolment, status_before=before[0],
+                                       status_after=enrolment.status, amount_before_iqd=before[1],
+                                       amount_after_iqd=enrolment.monthly_amount_iqd, on=today)
+        record("enrolment_changed", request=request, user=actor, target=enrolment, case=case.reference,
+               status=[before[0], enrolment.status], amount_iqd=[before[1], enrolment.monthly_amount_iqd])
+
+
+def _undo(case: Case, actor, request) -> None:
+    today = workflow.today()
+    for change in case.enrolment_changes.filter(undone=False).select_related("enrolment").order_by("-pk"):
+        enrolment = change.enrolment
+        enrolment.status, enrolment.monthly_amount_iqd = change.status_before, change.amount_before_iqd
+        enrolment.status_reason = f"{case.reference}: reinstated"[:255]
+        enrolment.status_changed_on = today
+        enrolment.save(update_fields=["status", "monthly_amount_iqd", "status_reason", "status_changed_on"])
+        change.undone = True
+        change.save(update_fields=["undone"])
+        record("enrolment_changed", request=request, user=actor, target=enrolment, case=case.reference,
+               status=[change.status_after, change.status_before],
+               amount_iqd=[change.amount_after_iqd, change.amount_before_iqd], reinstated=True)
+    owed = Recovery.objects.filter(case=case).first()
+    if owed is not None and (left := recovery.balance(owed)) > 0:
+        recovery.add_entry(owed, EntryKind.WRITE_OFF, left, today, actor=actor, reference="cleared", request=request)

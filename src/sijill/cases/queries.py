@@ -1,0 +1,23 @@
+"""Which cases a user may see: caseworkers those of their governorates (everyone else with the capability,
+all)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+
+from sijill.accounts.access import deny
+
+from .models import Case
+
+
+def cases_for(user):
+    scope = user.governorate_scope
+    cases = Case.objects.all()
+    return cases if scope is None else cases.filter(governorate__in=scope)
+
+
+def case_for(request, pk: int) -> Case:
+    item = get_object_or_404(Case.objects.select_related("person", "assigned_to"), pk=pk)
+    if not request.user.sees_governorate(item.governorate):
+        raise deny(request, "case outside the user's governorates", case=item.reference)
+    return item

@@ -1,0 +1,242 @@
+"""Cases: the state machine and its deadlines, decisions that suspend, recalculate or reinstate, recovery in
+exact dinars, assignment by governorate and workload, the notice PDF, and who may see what."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+
+import pytest
+from conftest import make_user
+from test_eligibility_fixtures import AS_OF, world_fixture  # noqa: F401 - the `world` fixture
+
+from sijill.cases import decisions, notices, recovery, visits, workflow
+from sijill.cases.assignment import assign_open_cases
+from sijill.cases.models import Case, CaseEvent, CaseState, EntryKind, Outcome, Visit
+from sijill.cases.services import open_or_join_case
+from sijill.eligibility.evaluate import evaluate_cycle
+from sijill.registry.models import EnrolmentStatus
+
+S = CaseState
+
+
+@pytest.fixture
+def team(world):
+    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    return {"worker": make_user("caseworker", "cw-baghdad", governorates=["بغداد"]),
+            "basra": make_user("caseworker", "cw-basra", governorates=["البصرة"]),
+            "researcher": make_user("field_researcher", "fr-1", governorates=["بغداد"]),
+            "other": make_user("field_researcher", "fr-2", governorates=["بغداد"])}
+
+
+def case_of(person) -> Case:
+    return Case.objects.get(person=person)
+
+
+def visit(case, researcher, **data):
+    return visits.submit(case, researcher, {"client_uuid": str(uuid.uuid4()), "household_present": "true",
+                                            "observations": "زيارة", "recommendation": "confirmed", **data})[0]
+
+
+def to_notice(case, team):
+    workflow.assign(case, team["researcher"], actor=team["worker"], reason="تكليف")
+    visit(case, team["researcher"])
+    workflow.propose(case, Outcome.CONFIRMED, actor=team["worker"], reason="ثبت الزواج")
+    return notices.issue_notice(case, actor=team["worker"])
+
+
+def test_no_transition_skips_the_visit_or_the_response_period(team, world, monkeypatch, settings):
+    settings.CASE_RESPONSE_DAYS = 30
+    case, worker = case_of(world.widow), team["worker"]
+    for step in (lambda: workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="x"),
+                 lambda: decisions.decide(case, Outcome.CLEARED, actor=worker, reason="x"),
+                 lambda: workflow.close(case, actor=worker, reason="x")):
+        with pytest.raises(workflow.TransitionError):
+            step()
+    workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
+    with pytest.raises(workflow.TransitionError):  # assigned, but nobody has visited yet
+        workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="x")
+    visit(case, team["researcher"])
+    workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت الزواج")
+    with pytest.raises(workflow.TransitionError):  # a confirmation needs the notice and its period
+        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="x")
+    notice = notices.issue_notice(case, actor=worker)
+    assert notice.respond_by == workflow.today() + dt.timedelta(days=30) and case.due_on == notice.respond_by
+    with pytest.raises(workflow.TransitionError, match="مدة الرد"):
+        workflow.response(case, actor=worker, reason="no reply", replied=False)
+    with pytest.raises(workflow.TransitionError):
+        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="x")
+    monkeypatch.setattr(workflow, "today", lambda: notice.respond_by + dt.timedelta(days=1))
+    workflow.response(case, actor=worker, reason="انتهت المدة دون رد", replied=False)
+    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    states = list(case.events.values_list("from_state", "to_state"))
+    assert states == [("", S.OPENED), (S.OPENED, S.ASSIGNED), (S.ASSIGNED, S.VISITED), (S.VISITED, S.PROPOSED),
+                      (S.PROPOSED, S.NOTICE_SENT), (S.NOTICE_SENT, S.RESPONSE), (S.RESPONSE, S.DECIDED)]
+    assert all(e.reason for e in case.events.all())
+    from sijill.audit.models import AuditEntry
+    assert AuditEntry.objects.filter(action="case_transition", target_id=case.reference).count() == 6
+
+
+def test_a_confirmed_decision_suspends_and_recovers_and_an_appeal_reinstates(team, world):
+    case, worker = case_of(world.widow), team["worker"]
+    to_notice(case, team)
+    workflow.response(case, actor=worker, reason="ردّت المستفيدة", replied=True)
+    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    world.enrolment.refresh_from_db()
+    assert world.enrolment.status == EnrolmentStatus.SUSPENDED
+    # Paid months that began on or after 2023-03-15: April 2023 to June 2025, 27 months of 225,000.
+    assert case.recovery.amount_due_iqd == 27 * 225_000
+    assert (case.recovery.computed_from, case.recovery.computed_until) == (dt.date(2023, 3, 15), workflow.today())
+    recovery.set_plan(case.recovery, "instalments", 4, actor=worker)
+    recovery.add_entry(case.recovery, EntryKind.PAYMENT, 1_000_000, dt.date(2026, 1, 5), actor=worker)
+    assert recovery.balance(case.recovery) == 27 * 225_000 - 1_000_000
+
+    decisions.appeal(case, actor=worker, reason="اعتراض: العقد لشخص آخر")
+    assert case.state == S.RESPONSE and case.appeals == 1
+    decisions.decide(case, Outcome.CLEARED, actor=worker, reason="قبل الاعتراض")
+    world.enrolment.refresh_from_db()
+    assert world.enrolment.status == EnrolmentStatus.ACTIVE
+    assert recovery.balance(case.recovery) == 0
+    assert case.recovery.entries.last().kind == EntryKind.WRITE_OFF
+
+
+def test_a_death_recalculates_the_households_amount(team, world):
+    case, worker = case_of(world.son), team["worker"]
+    to_notice(case, team)
+    workflow.response(case, actor=worker, reason="أكدت الأسرة الوفاة", replied=True)
+    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    world.enrolment.refresh_from_db()
+    assert world.enrolment.status == EnrolmentStatus.ACTIVE and world.enrolment.monthly_amount_iqd == 175_000
+    assert case.recovery.amount_due_iqd == 17 * 50_000  # February 2024 to June 2025: the son's share
+
+
+def test_instalments_add_up_exactly_and_entries_never_exceed_the_balance(team, world):
+    case, worker = case_of(world.widow), team["worker"]
+    to_notice(case, team)
+    workflow.response(case, actor=worker, reason="رد", replied=True)
+    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    owed = case.recovery
+    owed.amount_due_iqd = 1_000_001
+    owed.save()
+    recovery.set_plan(owed, "instalments", 3, actor=worker)
+    plan = recovery.schedule(owed, dt.date(2026, 1, 1))
+    assert [a for _, a in plan] == [333_334, 333_334, 333_333] and plan[2][0] == dt.date(2026, 3, 1)
+    with pytest.raises(ValueError, match="المتبقي"):
+        recovery.add_entry(owed, EntryKind.PAYMENT, 1_000_002, dt.date(2026, 1, 1), actor=worker)
+    for day, amount in plan:
+        recovery.add_entry(owed, EntryKind.DEDUCTION, amount, day, actor=worker)
+    assert recovery.balance(owed) == 0
+
+
+def test_assignment_by_governorate_and_workload(team, world):
+    assert Case.objects.filter(state=S.OPENED).count() == 3
+    done = assign_open_cases(Case.objects.all(), actor=team["worker"])
+    assert done == {"assigned": 2, "unassigned": 1}  # nobody visits in Basra
+    researchers = set(Case.objects.filter(state=S.ASSIGNED).values_list("assigned_to__username", flat=True))
+    assert researchers == {"fr-1", "fr-2"}  # one each: the fewer visits outstanding first
+    assert case_of(world.basra_head).state == S.OPENED
+
+
+def test_open_or_join_case_keeps_one_open_case_per_person(team, world):
+    case = case_of(world.widow)
+    again = open_or_join_case(world.widow, source="tip", actor=team["worker"], reason="بلاغ")
+    assert again == case and case.events.count() == 2
+    case.state = S.CLOSED
+    case.save()
+    new = open_or_join_case(world.widow, source="tip", actor=team["worker"], reason="بلاغ جديد")
+    assert new != case and new.governorate == "بغداد" and new.reference.startswith("SJ-")
+    with pytest.raises(ValueError):
+        open_or_join_case(world.widow, source="rumour", actor=None, reason="x")
+
+
+def test_the_notice_is_arabic_with_the_source_rights_and_deadline(team, world):
+    from pypdf import PdfReader
+
+    case = case_of(world.widow)
+    notice = to_notice(case, team)
+    data = notices.notice_file(notice).read_bytes()
+    assert data.startswith(b"%PDF")
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    for words in ("حقكم في الرد", "حقكم في الاعتراض", "إشعار بنتيجة التدقيق", "مجلس القضاء الأعلى",
+                  notice.respond_by.strftime("%d/%m/%Y")):
+        assert words in text, words
+
+
+def test_the_phone_outbox_sends_a_visit_once(team, world, client):
+    case = case_of(world.widow)
+    workflow.assign(case, team["researcher"], actor=team["worker"], reason="تكليف")
+    report = {"case": case.pk, "client_uuid": str(uuid.uuid4()), "household_present": "false",
+              "living_conditions": "comfortable", "observations": "منزل حديث وسيارة", "recommendation": "confirmed",
+              "latitude": "33.312805", "longitude": "44.361488", "visited_at": "2026-01-05T10:00:00+03:00",
+              "signature": "data:image/png;base64,iVBORw0KGgo=",
+              "photos": ["data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ=="]}
+    client.force_login(team["other"])
+    assert client.post("/cases/visits/upload/", report, content_type="application/json").status_code == 403
+    client.force_login(team["researcher"])
+    first = client.post("/cases/visits/upload/", report, content_type="application/json")
+    resent = client.post("/cases/visits/upload/", report, content_type="application/json")
+    assert (first.status_code, resent.status_code) == (201, 200)
+    assert first.json()["visit"] == resent.json()["visit"] and Visit.objects.count() == 1
+    stored = Visit.objects.get()
+    assert str(stored.latitude) == "33.312805" and stored.photos.count() == 1 and stored.household_present is False
+    case.refresh_from_db()
+    assert case.state == S.VISITED
+
+
+def test_a_researcher_sees_only_their_own_visits(team, world, client):
+    mine, theirs = case_of(world.widow), case_of(world.son)
+    workflow.assign(mine, team["researcher"], actor=team["worker"], reason="تكليف")
+    workflow.assign(theirs, team["other"], actor=team["worker"], reason="تكليف")
+    client.force_login(team["researcher"])
+    page = client.get("/cases/visits/").content.decode()
+    assert mine.reference in page and theirs.reference not in page
+    assert client.get(f"/cases/visits/{mine.pk}/").status_code == 200
+    assert client.get(f"/cases/visits/{theirs.pk}/").status_code == 403
+    assert client.get("/cases/").status_code == 403  # the case files are the caseworkers'
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    jpeg = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(jpeg, "JPEG")
+    photos = [SimpleUploadedFile(f"p{i}.jpg", jpeg.getvalue(), "image/jpeg") for i in range(2)]
+    form = client.post(f"/cases/visits/{mine.pk}/", {"household_present": "true", "living_conditions": "poor",
+                                                      "observations": "أسرة فقيرة", "recommendation": "cleared",
+                                                      "photos": photos})
+    assert form.status_code == 302 and Visit.objects.get().case == mine
+    assert Visit.objects.get().photos.count() == 2
+
+
+def test_caseworkers_see_only_the_cases_of_their_governorates(team, world, client):
+    baghdad, basra = case_of(world.widow), case_of(world.basra_head)
+    client.force_login(team["basra"])
+    listing = client.get("/cases/").content.decode()
+    assert basra.reference in listing and baghdad.reference not in listing
+    assert client.get(f"/cases/{baghdad.pk}/").status_code == 403
+    page = client.get(f"/cases/{basra.pk}/").content.decode()
+    assert "قرض" in page and world.basra_head.given in page
+    from sijill.audit.models import AuditEntry
+    assert AuditEntry.objects.filter(action="view_person", target_id=world.basra_head.record_id).exists()
+
+
+def test_the_case_page_walks_a_case_to_its_decision(team, world, client, monkeypatch):
+    case, worker = case_of(world.widow), team["worker"]
+    client.force_login(worker)
+    client.post(f"/cases/{case.pk}/assign/", {"researcher": team["researcher"].pk, "assign-reason": "تكليف"})
+    case.refresh_from_db()
+    assert case.state == S.ASSIGNED
+    refused = client.post(f"/cases/{case.pk}/propose/", {"propose-outcome": "confirmed", "propose-reason": "x"},
+                          follow=True)
+    assert "لا يمكن اتخاذ هذا الإجراء" in refused.content.decode()
+    visit(case, team["researcher"])
+    client.post(f"/cases/{case.pk}/propose/", {"propose-outcome": "confirmed", "propose-reason": "ثبت"})
+    client.post(f"/cases/{case.pk}/notice/")
+    case.refresh_from_db()
+    assert case.state == S.NOTICE_SENT
+    pdf = client.get(f"/cases/notices/{case.notices.get().pk}.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    client.post(f"/cases/{case.pk}/response/", {"response-replied": "on", "response-reason": "رد المستفيدة"})
+    client.post(f"/cases/{case.pk}/decide/", {"decide-outcome": "confirmed", "decide-reason": "قرار"})
+    case.refresh_from_db()
+    assert case.state == S.DECIDED and case.outcome == Outcome.CONFIRMED
+    assert CaseEvent.objects.filter(case=case, actor=worker).count() >= 5

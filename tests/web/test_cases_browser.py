@@ -1,0 +1,158 @@
+"""The visit form on a phone, in a real browser (Debian's Chromium via Playwright) against the real server
+(`sijill serve`, its own database): the connection drops while the researcher sends the report; it stays on
+the phone and goes when the connection returns, once, under the site's Content Security Policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import IN_CI
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+HERE = Path(__file__).parent
+SEED = f"""
+import sys; sys.path.insert(0, {str(HERE)!r})
+import datetime as dt
+from test_eligibility_fixtures import household
+from sijill.accounts.models import User
+from sijill.cases import workflow
+from sijill.cases.services import open_or_join_case
+(head, *_), _ = household("HH-V1", "بغداد", "أرملة", dt.date(2020, 1, 1), [("REG-V1", "زينب", "head")], 125000)
+researcher = User.objects.create_user("researcher", password="visit-pass-1", role="field_researcher",
+                                      governorates=["بغداد"])
+case = open_or_join_case(head, source="tip", actor=None, reason="بلاغ")
+workflow.assign(case, researcher, actor=None, reason="تكليف")
+print(case.pk)
+"""
+REPORT = """
+import json
+from PIL import Image
+from sijill.cases.models import Visit
+v = Visit.objects.get()
+print(json.dumps({"present": v.household_present, "conditions": v.living_conditions, "lat": float(v.latitude),
+                  "signature": v.signature[:22], "received": v.submitted_at.isoformat(), "state": v.case.state,
+                  "photo": max(Image.open(v.photos.get().image.open("rb")).size), "visits": Visit.objects.count()}))
+"""
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM}"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+def _sijill(*args: str, env: dict) -> str:
+    return subprocess.run([str(Path(sys.executable).with_name("sijill")), *args], env=env, check=True, timeout=120,
+                          capture_output=True, text=True).stdout
+
+
+def _photo() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (180, 120, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def wait(page, condition: str, seconds: float = 15) -> None:
+    """Poll ``condition`` in the page (``wait_for_function`` evaluates a string, which the CSP refuses)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(condition):
+        assert time.monotonic() < deadline, f"timed out waiting for {condition}"
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    if why := _missing():
+        if IN_CI:
+            pytest.fail(f"CI must run the browser tests, but {why}")
+        pytest.skip(why)
+    data = tmp_path_factory.mktemp("visits")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(SIJILL_DATA_DIR=str(data), SIJILL_ENV="development", SIJILL_SECRET_KEY="visits-" + "k" * 40)
+    _sijill("manage", "migrate", "--verbosity", "0", env=env)
+    case = int(_sijill("manage", "shell", "-c", SEED, env=env).split()[-1])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([str(Path(sys.executable).with_name("sijill")), "serve", "--port", str(port),
+                                "--workers", "1", "--threads", "4", "--no-migrate"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("sijill serve did not answer within 15 s")
+        yield base, case, env
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_a_report_written_offline_is_sent_when_the_connection_returns(served):
+    from playwright.sync_api import sync_playwright
+
+    base, case, env = served
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, geolocation={
+            "latitude": 33.3128, "longitude": 44.3615}, permissions=["geolocation"])
+        page = context.new_page()
+        page.goto(f"{base}/accounts/login/")
+        page.fill("#id_username", "researcher")
+        page.fill("#id_password", "visit-pass-1")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/cases/visits/{case}/")
+        page.check("input[name=household_present][value=false]")
+        page.select_option("select[name=living_conditions]", "comfortable")
+        page.fill("textarea[name=observations]", "منزل حديث ومولدة أهلية في الحديقة")
+        page.select_option("select[name=recommendation]", "confirmed")
+        page.set_input_files("input[name=photos]", files=[{"name": "house.jpg", "mimeType": "image/jpeg",
+                                                           "buffer": _photo()}])
+        page.click("#gps-button")
+        wait(page, "() => document.querySelector('[name=latitude]').value !== ''")
+        pad = page.locator("#signature-pad").bounding_box()
+        page.mouse.move(pad["x"] + 20, pad["y"] + 40)
+        page.mouse.down()
+        page.mouse.move(pad["x"] + 120, pad["y"] + 90, steps=8)
+        page.mouse.up()
+
+        context.set_offline(True)
+        page.click("button[type=submit]")
+        wait(page, "() => JSON.parse(localStorage.getItem('sijill.visits.outbox') || '[]').length === 1")
+        assert "حُفظ على هذا الهاتف" in page.inner_text("#outbox-status")
+        time.sleep(0.5)
+        back_online = dt.datetime.now(dt.UTC)
+        context.set_offline(False)  # the 'online' event: the outbox is sent
+        wait(page, "() => JSON.parse(localStorage.getItem('sijill.visits.outbox') || '[]').length === 0")
+        page.wait_for_url(f"{base}/cases/visits/")
+        assert "لا توجد ملفات بانتظار زيارتك" in page.inner_text("main")
+        browser.close()
+
+    visit = json.loads(_sijill("manage", "shell", "-c", REPORT, env=env).strip().splitlines()[-1])
+    assert visit["visits"] == 1 and visit["present"] is False and visit["conditions"] == "comfortable"
+    assert dt.datetime.fromisoformat(visit["received"]) >= back_online  # nothing arrived while offline
+    assert round(visit["lat"], 4) == 33.3128 and visit["signature"] == "data:image/png;base64,"
+    assert visit["photo"] == 1280 and visit["state"] == "visited"  # the photo was reduced on the phone
