@@ -1,0 +1,102 @@
+"""The tips key: callers' identities are sealed (X25519 sealed boxes) to its public key, which anyone recording
+a tip may use; only the private key opens them, and it lives in one file outside the database and the
+repository: ``SIJILL_TIPS_KEY_FILE``, or ``SIJILL_DATA_DIR/keys/tips.key``.
+
+The public key and its fingerprint are also kept in the database (``TipKey``), so that tips can still be
+sealed on a server that does not hold the private key (the key may live only on the tip officers' server).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.db import router, transaction
+from nacl.encoding import HexEncoder
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, PublicKey, SealedBox
+
+from .models import TipKey
+
+KEY_FILE_SETTING = "SIJILL_TIPS_KEY_FILE"
+
+
+class KeyUnavailable(RuntimeError):
+    """The private key is not on this server (or is not the one a tip was sealed with)."""
+
+
+def key_path() -> Path:
+    from sijill.web.config import env
+
+    configured = (env(KEY_FILE_SETTING) or "").strip()
+    return Path(configured) if configured else Path(settings.DATA_DIR) / "keys" / "tips.key"
+
+
+def fingerprint(public: PublicKey) -> str:
+    return hashlib.sha256(bytes(public)).hexdigest()[:16]
+
+
+def init_key(path: Path | None = None) -> tuple[Path, str, bool]:
+    """Create the private key file (0600, in a 0700 folder) unless it exists, and register its public key.
+    Returns (path, fingerprint, created)."""
+    path = path or key_path()
+    created = not path.exists()
+    if created:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secret = PrivateKey.generate()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secret.encode(HexEncoder).decode() + "\n")
+    public = _load_private(path).public_key
+    _register(public)
+    return path, fingerprint(public), created
+
+
+def current_public_key() -> tuple[PublicKey, str]:
+    """The key new tips are sealed to; created on first use when there is none yet."""
+    key = TipKey.objects.filter(active=True).order_by("-created_at", "-pk").first()
+    if key is None:
+        init_key()
+        key = TipKey.objects.filter(active=True).order_by("-created_at", "-pk").first()
+    return PublicKey(key.public_key.encode(), encoder=HexEncoder), key.fingerprint
+
+
+def seal(details: dict) -> tuple[bytes, str]:
+    """The ciphertext of ``details`` (JSON) and the fingerprint of the key it is sealed to."""
+    public, print_ = current_public_key()
+    plain = json.dumps(details, ensure_ascii=False, sort_keys=True).encode()
+    return SealedBox(public).encrypt(plain), print_
+
+
+def unseal(ciphertext: bytes, sealed_with: str) -> dict:
+    path = key_path()
+    if not path.exists():
+        raise KeyUnavailable("the tips key is not on this server")
+    secret = _load_private(path)
+    if fingerprint(secret.public_key) != sealed_with:
+        raise KeyUnavailable(f"this tip was sealed with key {sealed_with}, not with the key on this server")
+    try:
+        return json.loads(SealedBox(secret).decrypt(bytes(ciphertext)))
+    except CryptoError as e:
+        raise KeyUnavailable("the sealed details cannot be opened with this key") from e
+
+
+def _load_private(path: Path) -> PrivateKey:
+    text = path.read_text(encoding="ascii").strip()
+    try:
+        return PrivateKey(text.encode(), encoder=HexEncoder)
+    except (ValueError, TypeError) as e:
+        raise KeyUnavailable(f"{path} is not a tips key file") from e
+
+
+def _register(public: PublicKey) -> None:
+    print_ = fingerprint(public)
+    with transaction.atomic(using=router.db_for_write(TipKey)):
+        if TipKey.objects.filter(fingerprint=print_, active=True).exists():
+            return
+        TipKey.objects.filter(active=True).update(active=False)
+        TipKey.objects.update_or_create(fingerprint=print_, defaults={
+            "public_key": public.encode(HexEncoder).decode(), "active": True})
