@@ -163,10 +163,9 @@ def _serve(data_dir: Path, console: Console, *, serve: bool, port: int) -> None:
     for u in create_demo_users():
         users.add_row(u.username, u.role, u.password, "، ".join(u.governorates))
     console.print(users)
+    from sijill.accounts.models import User
     from sijill.cases.assignment import assign_open_cases
     from sijill.cases.models import Case
-
-    from sijill.accounts.models import User
 
     assigned = assign_open_cases(Case.objects.all(), actor=User.objects.get(username="admin"))
     console.print(f"  {assigned['assigned']:,} cases assigned to the field researcher of their governorate "
