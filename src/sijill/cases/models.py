@@ -91,6 +91,14 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(_("at"), auto_now_add=True)
     reason = models.TextField(_("why"))
 
+    @property
+    def from_state_label(self) -> str:
+        return CaseState(self.from_state).label if self.from_state in CaseState.values else self.from_state
+
+    @property
+    def to_state_label(self) -> str:
+        return CaseState(self.to_state).label if self.to_state in CaseState.values else self.to_state
+
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case events")

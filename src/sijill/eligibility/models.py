@@ -63,6 +63,21 @@ class Finding(models.Model):
     details = models.JSONField(_("details"), default=dict, blank=True)  # the facts the rule used, for the notice
     created_at = models.DateTimeField(_("found at"), auto_now_add=True)
 
+    # What a rule adds to the agency's payload, labelled for people; the source and the run date are shown apart.
+    FACT_LABELS = {
+        "members_before": _("household members before"),
+        "amount_after_iqd": _("household amount after recalculation (IQD)"),
+        "records": _("records of the same person"),
+        "pair": _("duplicate pair"),
+    }
+    NOT_SHOWN = frozenset({"agency", "partner_record_id", "as_of"})
+
+    @property
+    def facts(self) -> list[tuple[str, object]]:
+        """(label, value) of what the finding rests on: the agency's fields as the agency names them."""
+        return [(self.FACT_LABELS.get(k, k), v) for k, v in (self.details or {}).items()
+                if k not in self.NOT_SHOWN and v not in (None, "")]
+
     class Meta:
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
