@@ -69,6 +69,7 @@ def run_cycle(world: Path, holders: Path, console: Console) -> None:
         console.print(f"[red]the run {run.state}: {run.error or worker.stderr.read()[-2000:]}[/red]")
         return
     _summary(run, time.monotonic() - started, console)
+    _duplicates(run, world, console)
     _findings(run.cycle, console)
 
 
@@ -91,6 +92,26 @@ def _findings(cycle, console: Console) -> None:
     console.print(f"  {result.cases_opened:,} cases opened for verification ({result.cases_joined:,} findings joined "
                   "an open case). Hits for review raise nothing until an analyst accepts them; a case stops "
                   "nothing until a field visit, a notice, the response period and a decision.")
+
+
+def _duplicates(run, world: Path, console: Console) -> None:
+    """The run's dedupe of the registry's package: the possible double enrolments sent to review, and how many
+    of the world's known ones (truth/duplicates.csv) the registry's review queue holds."""
+    import csv
+
+    from sijill.registry.models import DuplicatePair
+
+    log = run.log.get("dedupe") or {}
+    with open(world / "truth" / "duplicates.csv", encoding="utf-8", newline="") as f:
+        truth = {frozenset((d["record_id"], d["duplicate_record_id"])) for d in csv.DictReader(f)}
+    stored = {frozenset(p) for p in DuplicatePair.objects.values_list("person_a__record_id", "person_b__record_id")}
+    classes = ", ".join(f"{log.get(c, 0)} {c}" for c in ("exact", "probable", "review"))
+    found = log.get("found", 0)
+    console.print(f"  possible duplicates: the hub's --dedupe over the registry's package found {found:,} pairs "
+                  f"({classes}; {log.get('new', 0):,} new), all sent to the duplicate review (/registry/duplicates/); "
+                  f"{len(truth & stored)} of the registry's {len(stored):,} pairs are among the {len(truth)} double "
+                  "enrolments of truth/duplicates.csv. A person decides each pair; \"same person\" raises the "
+                  "enrolled-twice rule.")
 
 
 def _close_earlier_cycles() -> None:

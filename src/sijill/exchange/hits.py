@@ -43,20 +43,24 @@ def store_opened_hits(run: Run, rows: list[dict]) -> list[Hit]:
         return Hit.objects.bulk_create(hits, batch_size=_BATCH)
 
 
-def _hit(run: Run, row: dict, person_id: int, agency: Agency) -> Hit:
+def explanation_of(row: dict) -> list[dict]:
+    """The hub's per-field explanation of an opened row, as a list (``open_hits`` gives it as JSON text)."""
     explanation = row.get("explanation") or []
-    if isinstance(explanation, str):
-        explanation = json.loads(explanation)
+    return json.loads(explanation) if isinstance(explanation, str) else list(explanation)
+
+
+def _hit(run: Run, row: dict, person_id: int, agency: Agency) -> Hit:
+    explanation = explanation_of(row)
     payload = {k.removeprefix(PAYLOAD_PREFIX): v for k, v in row.items() if k.startswith(PAYLOAD_PREFIX)}
     match_class = row["match_class"]
     return Hit(run=run, cycle_id=run.cycle_id, person_id=person_id, agency=agency,
                partner_record_id=str(row.get("partner_record_id") or ""), match_class=match_class,
-               probability=_number(row.get("probability")), match_weight=_number(row.get("match_weight")),
+               probability=number(row.get("probability")), match_weight=number(row.get("match_weight")),
                explanation=explanation, payload=payload,
                review=HitReview.PENDING if match_class == MatchClass.REVIEW else HitReview.NOT_NEEDED)
 
 
-def _number(value) -> float:
+def number(value) -> float:
     """The value as a float; infinity is kept (the exact class has an infinite match weight: it is not
     weighed), an unknown value is 0."""
     value = float(value) if value is not None else 0.0

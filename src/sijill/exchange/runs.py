@@ -1,5 +1,6 @@
 """A cycle's run, done by a background worker: match at the hub, open the hits with the registry's keys,
-store them against the registry's persons.
+store them against the registry's persons; and look in the registry's package for persons enrolled twice
+(the hub's ``--dedupe``), stored as duplicate pairs for review.
 
 Never half-written: the hub writes into a temporary folder renamed into place when complete, and the hits
 are stored in one transaction with the run's success. A worker that dies stops beating; its run is then
@@ -27,6 +28,7 @@ from sijill.linkage.model import Thresholds
 
 from . import storage, trust
 from .cycles import CycleError, packages_for_run
+from .duplicates import store_duplicate_pairs
 from .hits import store_opened_hits
 from .models import Cycle, CycleState, Package, Run, RunState
 from .uploads import registry_map
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5
 STALE_AFTER = timedelta(seconds=60)  # a running run whose worker has not beaten for this long has died
 ACTIVE = (RunState.QUEUED, RunState.RUNNING)
+DUPLICATES = "duplicates.parquet"  # the hub's --dedupe output, beside the hits
 
 
 def start_run(cycle: Cycle, *, user=None, request=None) -> Run:
@@ -55,7 +58,7 @@ def start_run(cycle: Cycle, *, user=None, request=None) -> Run:
         packages = [p for p in (registry, *partners) if p is not None]
         run = Run.objects.create(cycle=cycle, started_by=user if getattr(user, "pk", None) else None,
                                  stage=gettext_noop("waiting for the worker"), thresholds=asdict(Thresholds()),
-                                 code_version=__version__, progress_total=len(partners) + 2 + (registry is None),
+                                 code_version=__version__, progress_total=len(partners) + 3 + (registry is None),
                                  package_hashes={_holder(p): p.sha256 for p in packages})
         run.packages.set(packages)
         cycle.state = CycleState.RUNNING
@@ -121,22 +124,30 @@ def _execute(run: Run, tmp: Path, work: Path, beat: _Heartbeat) -> None:
         beat.update(stage=message[:64], progress_done=done[0])
 
     beat.update(stage=gettext_noop("verifying the packages"), progress_done=done[0])
-    hub_log = match(storage.absolute(registry.path), [storage.absolute(p.path) for p in partners], hits_path,
+    registry_path = storage.absolute(registry.path)
+    hub_log = match(registry_path, [storage.absolute(p.path) for p in partners], hits_path,
                     trusted, keep=True, progress=progress)
+    beat.update(stage=gettext_noop("looking for persons enrolled twice"), progress_done=done[0])
+    dedupe_log = match(registry_path, [], tmp / DUPLICATES, trusted, dedupe=True, keep=True,
+                       progress=lambda message: beat.update(stage=f"dedupe: {message}"[:64]))
     storage.replace_dir(tmp, work)
     hits_path = work / "hits.parquet"
     beat.update(stage=gettext_noop("opening the hits with the registry's keys"), progress_done=run.progress_total - 2)
-    opened = pprl.open_hits(hits_path, pprl.RegistryKeys.load(storage.registry_keys_dir()),
-                            [registry_map(registry)], trusted)
-    beat.update(stage=gettext_noop("storing the hits"), progress_done=run.progress_total - 1)
+    keys, maps = pprl.RegistryKeys.load(storage.registry_keys_dir()), [registry_map(registry)]
+    opened = pprl.open_hits(hits_path, keys, maps, trusted)
+    pairs = pprl.open_hits(work / DUPLICATES, keys, maps, trusted)  # the same format, the registry on both sides
+    beat.update(stage=gettext_noop("storing the hits and the possible duplicates"),
+                progress_done=run.progress_total - 1)
     beat.stop()
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run.pk)
         if run.state != RunState.RUNNING:
             raise RuntimeError("the run was marked failed while it worked (stale heartbeat)")
         stored = store_opened_hits(run, opened.rows)
+        duplicates = store_duplicate_pairs(pairs.rows, source=run.cycle.code)
         run.log = {**hub_log.as_dict(), "opened": {"hits": len(stored), "dropped_dummies": opened.dropped_dummies,
-                                                   "unknown_refs": opened.unknown_refs}}
+                                                   "unknown_refs": opened.unknown_refs},
+                   "dedupe": _dedupe_log(dedupe_log, pairs, duplicates)}
         run.model_dir = storage.relative(Path(f"{hits_path}.models"))
         run.thresholds = hub_log.thresholds
         run.state, run.stage, run.finished_at = RunState.SUCCEEDED, gettext_noop("done"), timezone.now()
@@ -145,6 +156,14 @@ def _execute(run: Run, tmp: Path, work: Path, beat: _Heartbeat) -> None:
         Cycle.objects.filter(pk=run.cycle_id).update(state=CycleState.DONE)
     run.log["retention"] = _apply_retention(partners, stored)
     Run.objects.filter(pk=run.pk).update(log=run.log)
+
+
+def _dedupe_log(hub_log, opened, stored) -> dict:
+    """What the dedupe found, per class as the hub counted it, and what became of its pairs."""
+    stage = hub_log.stages[0]
+    return {"seconds": hub_log.seconds, "registry_records": stage.registry_records, "candidates": stage.candidates,
+            "exact": stage.exact, "probable": stage.probable, "review": stage.review,
+            "dropped_dummies": opened.dropped_dummies, "unknown_refs": opened.unknown_refs, **stored.as_dict()}
 
 
 def _apply_retention(partners: list[Package], hits) -> list[str]:

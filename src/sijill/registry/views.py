@@ -128,7 +128,24 @@ def pair(request, pk: int):
     if request.method == "GET":
         record(Action.VIEW_PERSON, request=request, target=item,
                records=[item.person_a.record_id, item.person_b.record_id])
-    return render(request, "registry/pair.html", {"pair": item, "form": form})
+    return render(request, "registry/pair.html", {"pair": item, "form": form, "reasons": _reasons(item),
+                                                  "match_class": _class_label(item)})
+
+
+def _class_label(item: DuplicatePair) -> str:
+    from sijill.exchange.models import MatchClass
+
+    return dict(MatchClass.choices).get(item.match_class, item.match_class)
+
+
+def _reasons(item: DuplicatePair) -> list[str]:
+    """The hub's explanation in plain sentences (a list of per-field levels, as the hits keep it); an
+    explanation written by hand as field -> level is shown as it is."""
+    from sijill.exchange.explain import explain
+
+    if isinstance(item.explanation, dict):
+        return [f"{field}: {level}" for field, level in item.explanation.items()]
+    return explain(item.explanation)
 
 
 @requires("view_overview")
