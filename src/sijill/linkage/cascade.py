@@ -76,6 +76,7 @@ def exact_stage(engine: Engine, registry: pa.Table, partner: pa.Table, dedupe: b
 def model_stage(
     registry: pa.Table, partner: pa.Table, rest: pa.Table, thresholds: fs.Thresholds, *, dedupe: bool,
     model: dict | None, progress: Progress, counts: StageCounts, engine: Engine, swap: str | None = None,
+    extra=(),
 ) -> tuple[list[Match], dict]:
     """Train on all of ``partner`` (unless a model is given), then score only ``rest`` (what the exact
     stage left); returns pairs at or above the review threshold, and the model."""
@@ -83,7 +84,7 @@ def model_stage(
     if model is None:
         progress("training the model (prior, u by random sampling, m by EM)")
         present = present_columns(registry) if dedupe else present_columns(registry, partner)
-        settings = fs.settings(present, partner.column_names, link_type, swap)
+        settings = fs.settings(present, partner.column_names, link_type, swap, extra)
         linker = _linker(engine, registry, partner, settings, dedupe)
         fs.train(linker, present)
         model = fs.with_m_floor(linker.misc.save_model_to_json())

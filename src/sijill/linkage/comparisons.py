@@ -71,6 +71,7 @@ def surname(swap: str | None = None) -> dict:
         _equal("surname_key", "same family name without ال / البو"),
         _equal("surname_skeleton", "skeleton (cross-script)"),
         _level(dice_at_least("surname_bloom", 0.8), "similar spelling (Dice >= 0.8)"),
+        _level(dice_at_least("surname_bloom", 0.7), "near spelling (Dice >= 0.7)"),
         *_swapped(swap, "written as the given name (swapped)"),
         ELSE,
     ]}
@@ -142,14 +143,36 @@ _COMPARISONS = (
 )
 
 
-def comparisons(present: set[str] | None = None, swap: str | None = None) -> list[dict]:
+def extra_field(field, present: set[str] | None = None) -> dict:
+    """An extra field of the cycle (``pprl.schema.ExtraField``: declared by the schemas, not the hub): the
+    same token (term-frequency adjusted: agreeing on a common locality weighs less), then for ``text`` the
+    Bloom filters' Dice bands; missing on either side is neutral."""
+    token, bloom = field.token_column, field.bloom_column
+    has_token = present is None or token in present
+    levels = [_null(f"{bloom}_bits" if bloom else token)]
+    if has_token:
+        levels.append(_equal(token, "exact", tf=token))
+    if bloom:
+        levels += [_level(dice_at_least(bloom, 0.85), "similar (Dice >= 0.85)"),
+                   _level(dice_at_least(bloom, 0.7), "near (Dice >= 0.7)")]
+    return {"output_column_name": field.name, "comparison_levels": [*levels, ELSE],
+            "comparison_description": f"extra field ({field.kind})"}
+
+
+def _extra_present(field, present: set[str] | None) -> bool:
+    return present is None or (f"{field.bloom_column}_bits" if field.bloom_column else field.token_column) in present
+
+
+def comparisons(present: set[str] | None = None, swap: str | None = None, extra=()) -> list[dict]:
     """The comparisons of fields that both sides carry (``present``: columns with at least one value on
     each side; ``None``: all). A field no record of one side has is left out rather than read as missing
     in every pair: the model and each hit's explanation then speak only of what was compared. ``swap``:
-    the column of a blocking token of the given name and surname in any order (``swap_column``)."""
+    the column of a blocking token of the given name and surname in any order (``swap_column``); ``extra``:
+    the cycle's extra fields (``EncodingSpec.extra``), compared when both sides carry them."""
     if present is not None and swap not in present:
         swap = None
-    return [make(swap) for make, column in _COMPARISONS if present is None or column in present]
+    out = [make(swap) for make, column in _COMPARISONS if present is None or column in present]
+    return out + [extra_field(x, present) for x in extra if _extra_present(x, present)]
 
 
 def swap_column(blocking) -> str | None:

@@ -24,12 +24,13 @@ class Thresholds:
 
 
 def settings(present: set[str], columns: list[str], link_type: str = "link_only",
-             swap: str | None = None) -> SettingsCreator:
-    """The model's settings for packages whose columns with values on both sides are ``present``."""
+             swap: str | None = None, extra=()) -> SettingsCreator:
+    """The model's settings for packages whose columns with values on both sides are ``present``
+    (``extra``: the cycle's extra fields, ``EncodingSpec.extra``)."""
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
-        comparisons=comparisons(present, swap),
+        comparisons=comparisons(present, swap, extra),
         blocking_rules_to_generate_predictions=[block_on(t) for t in blocking_columns(present, columns)],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,

@@ -89,8 +89,9 @@ def match(
             counts = StageCounts(agency, registry_records=reg.num_rows)
             par = reg if dedupe else engine_table(partner, agency)
             counts.partner_records = par.num_rows
+            spec = registry.manifest.spec
             matches = _match_pair(eng, reg, par, agency, thresholds, dedupe, model_dir, models_out, counts, progress,
-                                  swap_column(registry.manifest.spec.blocking))
+                                  swap_column(spec.blocking), spec.extra)
             progress(f"{agency}: one-to-one done; reading the sealed payloads of {len(matches):,} hits")
             sealed = payloads(partner, pa.array([m.partner_ref for m in matches], pa.string()))
             rows += [_hit_row(log.cycle, agency, partner.manifest.sealed_payload_key, m, sealed) for m in matches]
@@ -109,7 +110,7 @@ def match(
 
 
 def _match_pair(engine: Engine, reg, par, agency, thresholds, dedupe, model_dir, models_out, counts,
-                progress, swap: str | None = None) -> list[Match]:
+                progress, swap: str | None = None, extra=()) -> list[Match]:
     exact = exact_stage(engine, reg, par, dedupe)
     counts.exact = len(exact)
     progress(f"{agency}: {counts.exact:,} exact pairs (same national ID and a name part)")
@@ -119,7 +120,7 @@ def _match_pair(engine: Engine, reg, par, agency, thresholds, dedupe, model_dir,
     if model_dir is not None and (model_dir / f"{agency}.json").is_file():
         model = json.loads((model_dir / f"{agency}.json").read_text(encoding="utf-8"))
     scored, trained = model_stage(reg, par, rest, thresholds, dedupe=dedupe, model=model, progress=progress,
-                                  counts=counts, engine=engine, swap=swap)
+                                  counts=counts, engine=engine, swap=swap, extra=extra)
     models_out.mkdir(parents=True, exist_ok=True)
     (models_out / f"{agency}.json").write_text(json.dumps(trained, ensure_ascii=False, indent=1), encoding="utf-8")
     if dedupe:  # in a dedupe an exact pair is also found by the model: keep the exact one

@@ -19,10 +19,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sijill import identity
+from sijill.identity.text import to_ascii_digits
 
 from . import payload as payloads
 from .keys import HolderKeys, Secret
-from .schema import CHAIN_FIELDS, NAME_FIELDS, EncodingSpec, LinkageSchema
+from .schema import CHAIN_FIELDS, NAME_FIELDS, EncodingSpec, ExtraField, LinkageSchema
 from .tokens import BloomEncoder, CachedTokenizer, Tokenizer, blip_masks
 from .vocab import Interner, NameVocab, ValueTable, distinct_values
 
@@ -83,14 +84,25 @@ class _Rows:
     """Per-record results of a batch before assembly, as column chunks (real records, then dummies).
 
     ``names`` is an (n, 8) array of vocabulary indices: the five parts, then the other reading's three.
+    ``extra`` holds, per extra field, its token, whether it is present, its Bloom filter (n x width bytes)
+    and its interned normalised value (for blocking tokens; -1 where missing).
     """
 
     LISTS = ("ref", "record_id", "row", "plain", "seed")
     ARRAYS = ("nid", "nid_ok", "ration", "ration_ok", "date", "sex", "gov", "names")
 
-    def __init__(self):
+    def __init__(self, extra: tuple[ExtraField, ...] = (), width: int = 0):
         self.lists: dict[str, list] = {f: [] for f in self.LISTS}
         self.arrays: dict[str, list[np.ndarray]] = {f: [] for f in self.ARRAYS}
+        self.extra: dict[str, list[tuple[np.ndarray, ...]]] = {x.name: [] for x in extra}
+        self._width = width
+
+    def extra_arrays(self, name: str) -> tuple[np.ndarray, ...]:
+        chunks = self.extra[name]
+        if not chunks:
+            return (np.zeros(0, np.int64), np.zeros(0, bool), np.zeros((0, self._width), np.uint8),
+                    np.zeros(0, np.int64))
+        return tuple(np.concatenate(parts) for parts in zip(*chunks, strict=True))
 
     def extend(self, cols: dict) -> None:
         for f in self.LISTS:
@@ -134,6 +146,10 @@ class RecordEncoder:
             bloom = BloomEncoder(keys.subkey("bloom/" + f), self.spec.bloom, h, keys.subkey("bloom-order/" + f))
             self.vocab[f] = NameVocab(f, tokens, bloom, h.name_tokens, self._intern)
         self._blocks = [(b, Tokenizer(keys.subkey("block/" + b.name)), {}) for b in self.spec.blocking]
+        # Extra fields: a token and (for text) a Bloom filter per field, each under its own derived key.
+        self._extras = {x.name: _ExtraEncoder(x, tok("extra/" + x.name), BloomEncoder(
+            keys.subkey("bloom/extra/" + x.name), self.spec.bloom, h, keys.subkey("bloom-order/extra/" + x.name)),
+            lambda text: self._intern(text)) for x in self.spec.extra}
         self._blip_key = keys.subkey("blip")
         self._data_key = data_key
         self._dates = ValueTable(NO_DATE, self._date)
@@ -155,7 +171,7 @@ class RecordEncoder:
         """
         values = self._field_values({c: _text(v) for c, v in columns.items()})
         n = len(values["_record_id"])
-        rows = _Rows()
+        rows = self._rows()
         errors: list[BadValue] = []
         usable = self._encode_rows(values, n, row_numbers, rows, errors, dummy=False)
         lengths = np.zeros(n, np.int64)
@@ -167,17 +183,21 @@ class RecordEncoder:
         picked = pa.array(self._rng.sample(usable.tolist(), min(sample, len(usable))), pa.int64())
         keep = [*self.schema.fields, "_payload_length"]
         sample_rows = pa.table({f: values[f].take(picked) for f in keep}).to_pylist()
-        self._trim_caches()
-        return self._batch(rows, errors, len(usable), n - len(usable), sample_rows)
+        batch = self._batch(rows, errors, len(usable), n - len(usable), sample_rows)
+        self._trim_caches()  # after assembling: the batch's rows index into the caches
+        return batch
 
     def dummies(self, sample: list[dict[str, str | None]], n: int) -> EncodedBatch:
         """``n`` dummy records whose fields are drawn from random rows of ``sample`` (clear values)."""
-        rows = _Rows()
+        rows = self._rows()
         if n and sample:
             values = {f: pa.array([r.get(f) for r in sample], pa.string()) for f in sample[0]}
             pool = np.arange(len(sample))
             self._encode_rows(self._resample(values, pool, n), n, None, rows, [], dummy=True)
         return self._batch(rows, [], 0, 0, [])
+
+    def _rows(self) -> _Rows:
+        return _Rows(self.spec.extra, self.spec.bloom_bytes)
 
     def _batch(self, rows: _Rows, errors: list[BadValue], usable: int, unusable: int, sample: list) -> EncodedBatch:
         r = rows.lists
@@ -186,8 +206,10 @@ class RecordEncoder:
 
     def _resample(self, values: dict[str, pa.Array], pool: np.ndarray, n: int) -> dict[str, pa.Array]:
         out: dict[str, pa.Array] = {}
-        grouped = {f for g in _DUMMY_GROUPS for f in g}
-        for group in (*_DUMMY_GROUPS, *((f,) for f in values if f not in grouped)):
+        # A dummy's extra fields come from one real record: an address stays an address (suburb, postcode).
+        groups = (*_DUMMY_GROUPS, *((tuple(x.name for x in self.spec.extra),) if self.spec.extra else ()))
+        grouped = {f for g in groups for f in g}
+        for group in (*groups, *((f,) for f in values if f not in grouped)):
             picks = pa.array([int(pool[self._rng.randrange(len(pool))]) for _ in range(n)], pa.int64())
             for f in group:
                 if f in values:
@@ -221,6 +243,10 @@ class RecordEncoder:
                 cache.clear()
             for _, _, cache in self._blocks:
                 cache.clear()
+            for extra in self._extras.values():  # its interned values belonged to the old interner
+                extra.clear()
+        for extra in self._extras.values():
+            extra.trim()
         for _, _, cache in self._blocks:
             if len(cache) > _CACHE_LIMIT:
                 cache.clear()
@@ -283,6 +309,8 @@ class RecordEncoder:
                      "nid": nid[0][usable], "nid_ok": nid[1][usable], "ration": ration[0][usable],
                      "ration_ok": ration[1][usable], "date": dates[usable], "sex": sexes[usable],
                      "gov": govs[usable], "names": names[usable]})
+        for name, extra in self._extras.items():
+            rows.extra[name].append(tuple(a[usable] for a in extra.encode(col(name))))
         return usable
 
     def _national_ids(self, column: pa.Array) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
@@ -521,8 +549,10 @@ class RecordEncoder:
         masks = None
         if h.blip and n:
             prefix = self.agency.encode() + b"\x1f"
-            masks = blip_masks(self._blip_key, [prefix + s.encode() for s in r["seed"]], width * len(NAME_FIELDS),
-                               h.blip)
+            # The extra fields' filters take the stream after the names' (SHAKE-256: the names' masks are
+            # the same with or without extra fields).
+            filters = len(NAME_FIELDS) + sum(x.kind == "text" for x in spec.extra)
+            masks = blip_masks(self._blip_key, [prefix + s.encode() for s in r["seed"]], width * filters, h.blip)
         name_idx = {}
         for j, f in enumerate(NAME_FIELDS):
             vocab = self.vocab[f]
@@ -558,17 +588,29 @@ class RecordEncoder:
         for name, table, key in (("sex", self._sexes, "sex"), ("governorate", self._govs, "gov")):
             values, valid = table.column(0)
             cols[name] = _take(values, ids[key], valid[ids[key]])
+        j = len(NAME_FIELDS)
+        for x in spec.extra:
+            tokens, present, blooms, _ = rows.extra_arrays(x.name)
+            if x.kind == "exact" or h.name_tokens:
+                cols[x.token_column] = pa.array(tokens, pa.int64(), mask=~present)
+            if x.bloom_column:
+                if masks is not None:
+                    blooms = blooms ^ masks[:, j * width : (j + 1) * width]
+                    j += 1
+                cols[x.bloom_column] = _fixed_binary(blooms, present, width)
         for key, tokenizer, cache in self._blocks:
-            parts = [self._component(p, name_idx, ids) for p in key.parts]
+            parts = [self._component(p, name_idx, ids, rows) for p in key.parts]
             cols[f"block_{key.name}"] = self._block_tokens(parts, tokenizer, cache, n, any_order=key.any_order)
         del ids
         cols["payload"] = payloads.encrypt_array(self._data_key, r["plain"])
         schema = spec.arrow_schema()
         return pa.RecordBatch.from_arrays([cols[f.name] for f in schema], schema=schema)
 
-    def _component(self, part: str, name_idx: dict, ids: dict[str, np.ndarray]) -> np.ndarray:
+    def _component(self, part: str, name_idx: dict, ids: dict[str, np.ndarray], rows: _Rows) -> np.ndarray:
         """Interned clear values of one blocking component per record (-1 where missing)."""
         f, _, kind = part.partition(".")
+        if f == "extra":
+            return rows.extra_arrays(kind)[3]
         if f in name_idx:
             safe, valid = name_idx[f]
             ids = self.vocab[f].array("ids:" + kind)
@@ -630,6 +672,45 @@ class RecordEncoder:
         out = np.zeros(n, np.int64)
         out[valid] = tokens[inverse.reshape(-1)]
         return pa.array(out, pa.int64(), mask=~valid)
+
+
+class _ExtraEncoder:
+    """One extra field: the token of its normalised value (``identity.normalize_text``: case, accents,
+    punctuation and Arabic letter variants folded, digits in ASCII) and, for ``text``, its Bloom filter."""
+
+    def __init__(self, field: ExtraField, tokenizer: CachedTokenizer, bloom: BloomEncoder, intern):
+        self.field, self._tok, self._bloom, self._intern = field, tokenizer, bloom, intern
+        self._width = bloom.nbytes
+        self._cache: dict[str, tuple[int, bool, bytes, int]] = {}
+
+    def _entry(self, raw: str) -> tuple[int, bool, bytes, int]:
+        text = identity.normalize_text(to_ascii_digits(raw))
+        if not text:
+            found = (0, False, bytes(self._width), -1)
+        else:
+            bloom = self._bloom.encode(text) if self.field.kind == "text" else bytes(self._width)
+            found = (self._tok(text), True, bloom, self._intern(text))
+        self._cache[raw] = found
+        return found
+
+    def encode(self, column: pa.Array) -> tuple[np.ndarray, ...]:
+        """Per record: token (int64), present (bool), Bloom filter (n x width bytes; zeros for ``exact``),
+        interned normalised value (-1 where missing)."""
+        distinct, positions = distinct_values(column)
+        entries = [self._cache[x] if x in self._cache else self._entry(x) for x in distinct]
+        entries.append((0, False, bytes(self._width), -1))  # a missing value
+        tokens = np.array([e[0] for e in entries], np.int64)
+        present = np.array([e[1] for e in entries], bool)
+        blooms = np.frombuffer(b"".join(e[2] for e in entries), np.uint8).reshape(len(entries), self._width)
+        interned = np.array([e[3] for e in entries], np.int64)
+        return tokens[positions], present[positions], blooms[positions], interned[positions]
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    def trim(self) -> None:
+        if len(self._cache) > _CACHE_LIMIT:
+            self._cache.clear()
 
 
 def _text(values: pa.Array | pa.ChunkedArray | list) -> pa.Array:

@@ -92,7 +92,7 @@ class Manifest:
     def spec(self) -> EncodingSpec:
         enc = dict(self.encoding)
         return encoding_spec({"profile": enc["profile"], "bloom": enc["bloom"], "hardening": enc["hardening"],
-                              "blocking": enc["blocking"]})
+                              "blocking": enc["blocking"], "extra": enc.get("extra")})
 
 
 # --- writing (the data holder) -------------------------------------------------------------------------

@@ -11,7 +11,8 @@ A schema is a small YAML file written once per data layout::
       mother_name: [اسم الام, اسم والد الام]   # several columns are joined with a space
       birth_date: تاريخ الميلاد
     payload: [contract_date, court]          # sealed to the registry; opened only for hits
-    encoding: {profile: default}             # must be the same for every holder of a cycle
+    extra: {locality: text, postcode: exact} # fields beyond a person's, mapped under fields: like the others
+    encoding: {profile: default}             # must be the same for every holder of a cycle (extra: too)
     package: {dummy_share: 0.02, pad_to: 1000}
 
 The encoded columns of a package follow from the encoding settings alone (``EncodingSpec.arrow_schema``),
@@ -38,6 +39,13 @@ IDENTIFIER_FIELDS = ("national_id", "ration_card")
 NAME_FIELDS = ("given_name", "father_name", "grandfather_name", "surname", "mother_name")
 CHAIN_FIELDS = ("given_name", "father_name", "grandfather_name")  # shifted by an ambiguous compound given name
 CANONICAL_FIELDS = (*IDENTIFIER_FIELDS, *NAME_FIELDS, "full_name", "birth_date", "sex", "governorate")
+
+# Kinds of a cycle's extra fields (``extra:``, beside the canonical person fields): ``exact`` a token of the
+# normalised value (a postcode, a state); ``text`` a token and a Bloom filter of the normalised text (a street
+# or a locality, compared by similarity). The encoder's per-field keys make each its own token space.
+EXTRA_KINDS = ("exact", "text")
+EXTRA_PREFIX = "extra_"
+_RESERVED = {"ref", "payload", "unique_id", "source_dataset", "match_key", "match_weight", "match_probability"}
 
 # Values a blocking token may combine, per field.
 BLOCKING_PARTS = frozenset(
@@ -93,6 +101,22 @@ class BlockingKey:
 
 
 @dataclass(frozen=True)
+class ExtraField:
+    """A field declared by the cycle's schemas under ``extra:``: its name and how it is encoded."""
+
+    name: str
+    kind: str
+
+    @property
+    def token_column(self) -> str:
+        return EXTRA_PREFIX + self.name
+
+    @property
+    def bloom_column(self) -> str | None:
+        return f"{EXTRA_PREFIX}{self.name}_bloom" if self.kind == "text" else None
+
+
+@dataclass(frozen=True)
 class EncodingSpec:
     """Everything that decides the bytes of an encoding; equal specs (and keys) give comparable packages."""
 
@@ -102,6 +126,7 @@ class EncodingSpec:
     blocking: tuple[BlockingKey, ...]
     token_bits: int = 64
     format: str = FORMAT
+    extra: tuple[ExtraField, ...] = ()
 
     @property
     def bloom_bytes(self) -> int:
@@ -113,6 +138,10 @@ class EncodingSpec:
         if d["bloom"]["latin"] == BloomParams.latin:  # left out at its default: earlier packages keep their hash
             del d["bloom"]["latin"]
         d["blocking"] = [[b.name, b.as_setting()] for b in self.blocking]  # a list: the order is the columns' order
+        if self.extra:  # left out when there is none: packages without extra fields keep their hash
+            d["extra"] = [[x.name, x.kind] for x in self.extra]
+        else:
+            del d["extra"]
         return d
 
     @property
@@ -159,6 +188,12 @@ class EncodingSpec:
             ("sex", tok, "token of the sex"),
             ("governorate", tok, "token of the governorate"),
         ]
+        for x in self.extra:
+            if x.kind == "exact" or self.hardening.name_tokens:
+                cols.append((x.token_column, tok, f"token of the normalised {x.name} (extra field, {x.kind})"))
+            if x.bloom_column:
+                cols.append((x.bloom_column, bloom, f"Bloom filter of the character {self.bloom.qgram}-grams of "
+                             f"{x.name} (extra field)"))
         cols += [(f"block_{b.name}", tok, "blocking token of " + " + ".join(b.parts) + (" (in any order)" if
                   b.any_order else "")) for b in self.blocking]
         cols.append(("payload", pa.binary(), "payload sealed for the registry (nonce + ciphertext)"))
@@ -219,17 +254,39 @@ def encoding_spec(settings: dict | None = None) -> EncodingSpec:
     if isinstance(blocking_d, list):  # as written in a manifest: [[name, parts], ...]
         blocking_d = {str(item[0]): item[1] for item in blocking_d if isinstance(item, list) and len(item) == 2}
     blocking_d = _mapping(blocking_d, "encoding.blocking")
+    extra = _extra_fields(settings.pop("extra", None))
     if settings:
         raise SchemaError(f"unknown encoding settings: {', '.join(settings)} (known: profile, bloom, "
-                          "hardening, blocking)")
+                          "hardening, blocking, extra)")
     try:
         bloom = BloomParams(**bloom_d)
         hardening = Hardening(**hard_d)
     except TypeError as e:
         raise SchemaError(f"encoding: {e}") from None
     _check_bloom(bloom, hardening)
-    blocking = tuple(_blocking_key(name, parts) for name, parts in blocking_d.items())
-    return EncodingSpec(profile=profile, bloom=bloom, hardening=hardening, blocking=blocking)
+    # An extra field may take part in a blocking token as ``extra.<name>`` (its normalised value).
+    allowed = BLOCKING_PARTS | {f"extra.{x.name}" for x in extra}
+    blocking = tuple(_blocking_key(name, parts, allowed) for name, parts in blocking_d.items())
+    return EncodingSpec(profile=profile, bloom=bloom, hardening=hardening, blocking=blocking, extra=extra)
+
+
+def _extra_fields(value) -> tuple[ExtraField, ...]:
+    """``{name: kind}`` (a schema's ``extra:``) or ``[[name, kind], ...]`` (as written in a manifest)."""
+    if not value:
+        return ()
+    if isinstance(value, list):
+        value = {str(item[0]): item[1] for item in value if isinstance(item, list) and len(item) == 2}
+    out = []
+    for name, kind in _mapping(value, "extra").items():
+        if not (isinstance(name, str) and name.isascii() and name.replace("_", "").isalnum() and name[:1].isalpha()
+                and name.islower()):
+            raise SchemaError(f"extra field name {name!r}: use lower-case ASCII letters, digits and '_'")
+        if name in CANONICAL_FIELDS or name in _RESERVED:
+            raise SchemaError(f"extra field {name!r}: the name is taken (a canonical field or a column of the hub)")
+        if kind not in EXTRA_KINDS:
+            raise SchemaError(f"extra field {name!r}: kind must be one of {', '.join(EXTRA_KINDS)}, not {kind!r}")
+        out.append(ExtraField(name, kind))
+    return tuple(out)
 
 
 def _check_bloom(bloom: BloomParams, hardening: Hardening) -> None:
@@ -245,7 +302,7 @@ def _check_bloom(bloom: BloomParams, hardening: Hardening) -> None:
         raise SchemaError(f"hardening.blip is a bit-flip probability below 0.5, not {hardening.blip}")
 
 
-def _blocking_key(name: str, parts) -> BlockingKey:
+def _blocking_key(name: str, parts, allowed: frozenset[str] = BLOCKING_PARTS) -> BlockingKey:
     any_order = isinstance(parts, dict)
     if any_order:
         if set(parts) != {"any_order"}:
@@ -256,10 +313,10 @@ def _blocking_key(name: str, parts) -> BlockingKey:
             raise SchemaError(f"blocking key {name!r}: values in any order must be of one kind (all .skeleton, ...)")
     if not isinstance(parts, list) or len(parts) < 2:
         raise SchemaError(f"blocking key {name!r} must combine at least two values (never one alone)")
-    unknown = [p for p in parts if p not in BLOCKING_PARTS]
+    unknown = [p for p in parts if p not in allowed]
     if unknown:
         raise SchemaError(f"blocking key {name!r}: unknown values {', '.join(map(str, unknown))}; "
-                          f"choose from {', '.join(sorted(BLOCKING_PARTS))}")
+                          f"choose from {', '.join(sorted(allowed))}")
     if not name.replace("_", "").isalnum() or not name.isascii():
         raise SchemaError(f"blocking key name {name!r}: use ASCII letters, digits and '_'")
     return BlockingKey(name, tuple(parts), any_order)
@@ -285,16 +342,27 @@ def schema_from_dict(data: dict, source: str = "") -> LinkageSchema:
     """Validate a schema given as a mapping (the parsed YAML)."""
     where = source or "linkage schema"
     data = dict(_mapping(data, where))
-    known = {"agency", "record_id", "fields", "payload", "encoding", "package"}
+    known = {"agency", "record_id", "fields", "payload", "encoding", "package", "extra"}
     if unknown := set(data) - known:
         raise SchemaError(f"{where}: unknown keys {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
     if not isinstance(data.get("record_id"), str) or not data["record_id"].strip():
         raise SchemaError(f"{where}: 'record_id' must name the column holding each record's id")
+    encoding_d = dict(_mapping(data.get("encoding"), f"{where}: encoding"))
+    if data.get("extra"):
+        if "extra" in encoding_d:
+            raise SchemaError(f"{where}: declare extra fields once, under 'extra:' (not also under 'encoding:')")
+        encoding_d["extra"] = _mapping(data["extra"], f"{where}: extra")
+    try:
+        encoding = encoding_spec(encoding_d)
+    except SchemaError as e:
+        raise SchemaError(f"{where}: {e}") from None
     fields_d = _mapping(data.get("fields"), f"{where}: fields")
-    unknown_fields = [f for f in fields_d if f not in CANONICAL_FIELDS]
+    extra_names = [x.name for x in encoding.extra]
+    unknown_fields = [f for f in fields_d if f not in CANONICAL_FIELDS and f not in extra_names]
     if unknown_fields:
-        raise SchemaError(f"{where}: unknown fields {', '.join(unknown_fields)}; "
-                          f"canonical fields are {', '.join(CANONICAL_FIELDS)}")
+        raise SchemaError(f"{where}: unknown fields {', '.join(unknown_fields)}; canonical fields are "
+                          f"{', '.join(CANONICAL_FIELDS)}" + (f"; extra fields {', '.join(extra_names)}"
+                                                               if extra_names else " (declare others under extra:)"))
     fields = {f: _columns(cols, f"{where}: fields.{f}") for f, cols in fields_d.items()}
     identifying = set(IDENTIFIER_FIELDS) | set(NAME_FIELDS) | {"full_name"}
     if not identifying & set(fields):
@@ -308,10 +376,6 @@ def schema_from_dict(data: dict, source: str = "") -> LinkageSchema:
         raise SchemaError(f"{where}: package: {e}") from None
     if not 0 <= package.dummy_share <= 1 or package.pad_to < 1:
         raise SchemaError(f"{where}: package.dummy_share must be in 0..1 and package.pad_to at least 1")
-    try:
-        encoding = encoding_spec(_mapping(data.get("encoding"), f"{where}: encoding"))
-    except SchemaError as e:
-        raise SchemaError(f"{where}: {e}") from None
     agency = data.get("agency")
     return LinkageSchema(record_id=data["record_id"].strip(), fields=fields, payload=payload, encoding=encoding,
                          package=package, agency=str(agency) if agency else None, source=source)
