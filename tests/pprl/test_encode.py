@@ -217,3 +217,19 @@ def test_the_hardened_profile_is_deterministic_per_record_but_not_per_name(world
     assert a["T1"]["given_name_bloom"] == b["T1"]["given_name_bloom"], "one record, one encoding"
     assert a["T1"]["given_name_bloom"] != a["T2"]["given_name_bloom"], "one name, two encodings"
     assert a["T1"]["national_id"] == a["T2"]["national_id"]
+
+
+def test_forgetting_the_caches_between_batches_changes_no_encoding(world, tmp_path, monkeypatch):
+    """Memory is bounded by forgetting cached values once there are many; a batch must never lose its own."""
+    from sijill.pprl import encoder
+
+    keys, schema = pprl.HolderKeys.load(world / "keys" / "registry"), pprl.load_schema(world / "registry.yaml")
+    people = [dict(zip(REGISTRY_HEADER, (f"P{i:04d}", *REGISTRY[i % 5][1:]), strict=True)) for i in range(100)]
+    batches = [{h: [p[h] for p in people[i : i + 25]] for h in REGISTRY_HEADER} for i in range(0, len(people), 25)]
+    kept = by_record(pprl.encode(batches, schema, keys, tmp_path / "kept.pkg"), world)
+    monkeypatch.setattr(encoder, "_CACHE_LIMIT", 1)  # forget everything after every batch
+    forgot = by_record(pprl.encode(batches, schema, keys, tmp_path / "forgot.pkg"), world)
+    strip = ("ref", "payload")
+    assert kept.keys() == forgot.keys() and len(kept) == 100
+    assert all({c: v for c, v in kept[k].items() if c not in strip} ==
+               {c: v for c, v in forgot[k].items() if c not in strip} for k in kept)
