@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from django.test import Client
 from sijill import identity
 from sijill.accounts.roles import Role
 from sijill.audit.models import AuditEntry
-from sijill.cases.models import Case, CaseState, EntryKind, Recovery, RecoveryEntry
+from sijill.cases.models import Case, CaseState, EnrolmentChange, EntryKind, Recovery, RecoveryEntry
 from sijill.cases.services import open_or_join_case
 from sijill.eligibility.models import Finding, Rule
 from sijill.exchange.models import Agency, Cycle
@@ -54,6 +55,12 @@ def age_days(k: int) -> int:
 def recovery_plan(k: int) -> tuple[int, int, int]:
     """(due, recovered, written off) for the k-th beneficiary when confirmed."""
     return 50_000 * (k + 1), (20_000 if k % 2 == 0 else 0) + 5_000, 1_000 * k if k % 3 == 0 else 0
+
+
+def share_taken_off(enrolment_id: str, amount: int) -> int:
+    """The plan for a confirmed case's enrolments: one in four keeps drawing, less a dead member's share;
+    the others are stopped (all of the amount taken off)."""
+    return amount // 3 if zlib.crc32(enrolment_id.encode()) % 4 == 0 else amount
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -122,7 +129,13 @@ def build(world) -> dict:
         decided = dt.datetime.combine(decided_month(k).replace(day=15), dt.time(12), tzinfo=dt.UTC)
         Case.objects.filter(pk=case.pk).update(state="decided", outcome=outcome, decided_at=decided)
         if outcome == "confirmed":
-            Enrolment.objects.filter(household__household_id=household_of[record]).update(status="stopped")
+            for enrolment in Enrolment.objects.filter(household__household_id=household_of[record]):
+                amount = enrolment.monthly_amount_iqd
+                after = amount - share_taken_off(enrolment.enrolment_id, amount)
+                EnrolmentChange.objects.create(case=case, enrolment=enrolment, status_before="active",
+                                               status_after="active" if after else "stopped",
+                                               amount_before_iqd=amount, amount_after_iqd=after,
+                                               on=decided_month(k).replace(day=15))
             due, recovered, written_off = recovery_plan(k)
             recovery = Recovery.objects.create(case=case, amount_due_iqd=due, computed_from=dt.date(2025, 1, 1),
                                                computed_until=dt.date(2026, 1, 1))
@@ -194,14 +207,16 @@ def test_cases_by_state_and_age(built):
 
 
 def test_monthly_savings_and_recoveries(built):
-    first_month = {}
+    first_month, reduced_only = {}, 0
     for record, k in built["plan"].items():
         if outcome_of(k) != "confirmed":
             continue
         for enrolment, _programme, amount in built["enrolments"][built["household_of"][record]]:
             month = decided_month(k)
             if enrolment not in first_month or month < first_month[enrolment][0]:
-                first_month[enrolment] = (month, amount)
+                first_month[enrolment] = (month, share_taken_off(enrolment, amount))
+                reduced_only += share_taken_off(enrolment, amount) < amount
+    assert reduced_only  # an enrolment that still draws, less a share: saves the share, not its whole amount
     per_month = defaultdict(int)
     for month, amount in first_month.values():
         per_month[month.strftime("%Y-%m")] += amount
@@ -264,6 +279,7 @@ def test_exports_open_and_carry_arabic_and_are_audited(built):
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     for words in ("عقود زواج", "وفيات", "المستفيدون المشمولون"):
         assert words in text, words
+    assert built["cycle"].code in text  # 2026-06 left to right, not split at its hyphen into 06-2026
     dashboard_pdf = client.get("/reports/?format=pdf")
     assert PdfReader(io.BytesIO(dashboard_pdf.content)).pages
     exports = AuditEntry.objects.filter(action="export", actor=analyst.username)
@@ -292,3 +308,17 @@ def test_the_command_line_exports_a_cycle_report(built, tmp_path):
     rows = {r[0]: r[1] for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows["وفيات"] == len({row["record"] for row in built["truth"] if row["reason"] == "deceased"})
     assert AuditEntry.objects.filter(action="export", actor__startswith="cli:").exists()
+
+
+def test_totals_count_each_beneficiary_and_case_once(built):
+    truth = built["truth"]
+    persons = {row["record"] for row in truth}
+    agencies = defaultdict(set)
+    for row in truth:
+        agencies[row["record"]].add(built["rules"][RULE_OF.get(row["reason"], row["reason"])].agency)
+    assert any(len(a) > 1 for a in agencies.values())  # someone found by two agencies: summing rows counts twice
+    for dimension in ("agency", "programme", "governorate"):
+        total = figures.findings_by(dimension).total
+        assert (total["findings"], total["persons"], total["cases"]) == (len(truth), len(persons), len(persons))
+        assert total["confirmed"] == sum(outcome(built, p) == "confirmed" for p in persons), dimension
+        assert total["cleared"] == sum(outcome(built, p) == "cleared" for p in persons), dimension

@@ -111,7 +111,7 @@ def test_a_tip_becomes_a_case_and_the_caller_learns_only_its_status(people):
 
     arabic_digits = "".join("٠١٢٣٤٥٦٧٨٩"[int(d)] for d in tip.reference)
     status = public.post("/tips/status/", {"reference": arabic_digits}).content.decode()
-    assert "قيد المراجعة" in status
+    assert "تم الاستلام" in status and "قيد المراجعة" not in status  # a match would say the person is enrolled
     for private in (reg1.display_name, reg1.given, reg1.record_id, case.reference, "موظف"):
         assert private not in status
     case.state, case.outcome = "decided", "confirmed"
@@ -191,3 +191,40 @@ def test_the_key_is_made_by_the_command_or_on_first_use(tmp_path, monkeypatch, p
     monkeypatch.setenv(sealing.KEY_FILE_SETTING, str(tmp_path / "elsewhere.key"))
     with pytest.raises(sealing.KeyUnavailable):
         sealing.unseal(tip.caller_sealed, tip.sealed_with)
+
+
+def test_the_status_page_stops_answering_an_address_that_tries_many_numbers(people):
+    operator, _ = client_for(Role.HOTLINE_OPERATOR)
+    tip = record(operator)
+    public = Client()
+    for n in range(20):
+        assert "لا يوجد بلاغ" in public.post("/tips/status/", {"reference": f"{n:010d}"}).content.decode()
+    entries = AuditEntry.objects.filter(action="tip_status").count()
+    refused = public.post("/tips/status/", {"reference": tip.reference})
+    assert refused.status_code == 429
+    assert "ربع ساعة" in refused.content.decode() and "تم الاستلام" not in refused.content.decode()
+    assert AuditEntry.objects.filter(action="tip_status").count() == entries  # refusals do not flood the trail
+    other = Client(REMOTE_ADDR="10.1.2.3").post("/tips/status/", {"reference": tip.reference})
+    assert other.status_code == 200 and "تم الاستلام" in other.content.decode()
+
+
+def test_a_missing_key_is_said_in_arabic_without_the_key_path(people, tmp_path, monkeypatch):
+    operator, _ = client_for(Role.HOTLINE_OPERATOR, "op")
+    tip = record(operator)
+    missing = tmp_path / "not-here" / "tips.key"
+    monkeypatch.setenv(sealing.KEY_FILE_SETTING, str(missing))
+    officer, _ = client_for(Role.TIP_OFFICER, "officer")
+    page = officer.post(f"/tips/{tip.pk}/caller/", {"reason": "التحقق من صحة البلاغ قبل الزيارة"}).content.decode()
+    assert "مفتاح البلاغات غير موجود" in page
+    assert str(tmp_path) not in page and CALLER["caller_name"] not in page
+    assert not AuditEntry.objects.filter(action="tip_caller_opened").exists()
+
+
+def test_a_closed_tip_cannot_be_confirmed(people):
+    reg1 = Person.objects.get(record_id="REG-1")
+    operator, _ = client_for(Role.HOTLINE_OPERATOR)
+    tip = record(operator)
+    operator.post(f"/tips/{tip.pk}/close/", {"note": "البلاغ كيدي"})
+    operator.post(f"/tips/{tip.pk}/confirm/", {"person": reg1.pk})
+    tip.refresh_from_db()
+    assert tip.state == "closed" and tip.case is None and not Case.objects.exists()

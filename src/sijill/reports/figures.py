@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sijill.cases.models import Case, CaseState, EntryKind, Outcome, Recovery, RecoveryEntry
+from sijill.cases.models import Case, CaseState, EnrolmentChange, EntryKind, Outcome, Recovery, RecoveryEntry
 from sijill.eligibility.models import Finding, Rule
 from sijill.exchange.models import Agency
 from sijill.registry.models import EnrolmentStatus, Programme
@@ -66,11 +66,11 @@ def findings_by(dimension: str, findings=None) -> Table:
     findings = Finding.objects.all() if findings is None else findings
     field = DIMENSIONS[dimension]
     qs = findings.annotate(agency_code=Coalesce(F("hit__agency__code"), F("rule__agency")))
-    data = (qs.values(field).order_by(field)
-            .annotate(findings=Count("id"), persons=Count("person", distinct=True),
-                      cases=Count("case", distinct=True),
-                      confirmed=Count("case", distinct=True, filter=Q(case__outcome=Outcome.CONFIRMED)),
-                      cleared=Count("case", distinct=True, filter=Q(case__outcome=Outcome.CLEARED))))
+    counts = {"findings": Count("id"), "persons": Count("person", distinct=True),
+              "cases": Count("case", distinct=True),
+              "confirmed": Count("case", distinct=True, filter=Q(case__outcome=Outcome.CONFIRMED)),
+              "cleared": Count("case", distinct=True, filter=Q(case__outcome=Outcome.CLEARED))}
+    data = qs.values(field).order_by(field).annotate(**counts)
     label = _labeller(dimension)
     titles = {"rule": _("Findings and cases by rule"), "agency": _("Findings and cases by agency"),
               "governorate": _("Findings and cases by governorate"),
@@ -81,8 +81,10 @@ def findings_by(dimension: str, findings=None) -> Table:
                count("confirmed", _("Confirmed")), count("cleared", _("Cleared"))]
     rows = [{"label": label(r[field]), **{c.key: r[c.key] for c in columns[1:]}} for r in data]
     rows.sort(key=lambda r: (-r["findings"], r["label"]))
-    return Table(f"findings_by_{dimension}", titles[dimension], columns, rows, chart="findings",
-                 total=totals(rows, columns, _("Total")) if dimension != "rule" else None)
+    # The total counts each beneficiary and case once: summing the rows would count twice a person whose
+    # findings came from two agencies or two programmes.
+    total = {"label": _("Total"), **findings.aggregate(**counts)} if dimension != "rule" else None
+    return Table(f"findings_by_{dimension}", titles[dimension], columns, rows, chart="findings", total=total)
 
 
 def cases_by_state() -> Table:
@@ -113,22 +115,21 @@ def cases_by_age(now: dt.datetime | None = None) -> Table:
 
 
 def stopped_enrolments() -> dict[int, tuple[dt.date, int]]:
-    """Enrolment -> (month of the first confirmed decision, its monthly amount), for the suspended or
-    stopped enrolments of the households of beneficiaries whose case was confirmed."""
-    prefix = "person__membership__household__enrolments__"
-    rows = (Case.objects.filter(outcome=Outcome.CONFIRMED, decided_at__isnull=False,
-                                **{f"{prefix}status__in": STOPPED})
-            .values_list("decided_at", f"{prefix}pk", f"{prefix}monthly_amount_iqd"))
+    """Enrolment -> (month of the first change a confirmed decision made to it, the monthly amount it no longer
+    pays), from what the decisions themselves recorded (``EnrolmentChange``, not undone): a suspension or stop
+    saves the whole amount, a share taken off (a death in the household) the difference. An enrolment stopped
+    for another reason, or by nobody's case, is not a saving of the cross-matching."""
+    rows = (EnrolmentChange.objects.filter(case__outcome=Outcome.CONFIRMED, undone=False).order_by("on", "pk")
+            .values_list("enrolment_id", "on", "status_after", "amount_before_iqd", "amount_after_iqd"))
     first: dict[int, tuple[dt.date, int]] = {}
-    for decided_at, enrolment, amount in rows:
-        month = timezone.localtime(decided_at).date().replace(day=1)
-        if enrolment not in first or month < first[enrolment][0]:
-            first[enrolment] = (month, amount)
+    for enrolment, on, status_after, before, after in rows:
+        if enrolment not in first:
+            first[enrolment] = (on.replace(day=1), before if status_after in STOPPED else max(before - after, 0))
     return first
 
 
 def monthly_savings() -> Table:
-    """By month of decision: enrolments suspended or stopped after a confirmed case, the monthly amount
+    """By month of decision: enrolments a confirmed case suspended, stopped or reduced, the monthly amount
     they no longer draw, and the running monthly saving."""
     by_month: dict[dt.date, list[int]] = defaultdict(list)
     for month, amount in stopped_enrolments().values():

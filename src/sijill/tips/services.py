@@ -4,12 +4,15 @@ Every step is in the audit trail; no audit entry ever holds the caller's identit
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sijill.accounts.throttle import client_ip
+from sijill.audit.models import AuditEntry
 from sijill.audit.trail import record
 from sijill.registry.importing.kinds import ascii_digits
 
@@ -18,10 +21,16 @@ from .matching import normalized_governorate, subject_key
 from .models import Tip, TipState
 
 CALLER_FIELDS = ("name", "phone", "contact")
+# A caller checks their own number; many unknown numbers from one address is someone trying numbers.
+STATUS_MISSES, STATUS_WINDOW = 20, dt.timedelta(minutes=15)
 
 
 class NotAllowed(PermissionError):
     """The user's role may not do this."""
+
+
+class TooManyTries(PermissionError):
+    """Too many unknown tip numbers from one address lately: the status page stops answering it for a while."""
 
 
 def new_reference() -> str:
@@ -116,8 +125,16 @@ def open_caller(tip: Tip, reason: str, *, user, request=None) -> dict:
 
 
 def public_status(reference: str, request=None) -> str | None:
-    """received / under_review / closed for a tip number, or None when there is no such tip."""
+    """received or closed for a tip number, or None when there is no such tip. Never "under review": that
+    would tell anyone who phones in a tip about a neighbour that the neighbour is a beneficiary. Refused (and
+    not written to the audit trail) to an address that tried too many unknown numbers lately."""
+    ip = client_ip(request)
+    if ip and AuditEntry.objects.filter(action="tip_status", ip=ip, at__gt=timezone.now() - STATUS_WINDOW,
+                                        details__contains='"found":false').count() >= STATUS_MISSES:
+        raise TooManyTries(ip)
     tip = Tip.objects.select_related("case").filter(reference=clean_reference(reference)).first()
     record("tip_status", request=request, target_type="tip", target_id=clean_reference(reference)[:64],
            found=tip is not None)
-    return tip.public_status if tip else None
+    if tip is None:
+        return None
+    return TipState.CLOSED if tip.public_status == TipState.CLOSED else TipState.RECEIVED

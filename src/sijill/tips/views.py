@@ -57,7 +57,8 @@ def tip(request, pk: int):
 @require_POST
 def confirm(request, pk: int):
     item = get_object_or_404(Tip, pk=pk)
-    offered = {c.person.pk for c in candidates(item, request.user)} if item.person_id is None else set()
+    open_ = item.person_id is None and item.state != TipState.CLOSED  # a closed tip is not confirmed
+    offered = {c.person.pk for c in candidates(item, request.user)} if open_ else set()
     person = get_object_or_404(Person, pk=request.POST.get("person") or 0)
     if person.pk not in offered:
         messages.error(request, _("Choose one of the candidates shown for this tip."))
@@ -90,8 +91,9 @@ def caller(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             details = services.open_caller(item, form.cleaned_data["reason"], user=request.user, request=request)
-        except KeyUnavailable as e:
-            form.add_error(None, _("The caller's identity cannot be opened on this server: %(why)s") % {"why": e})
+        except KeyUnavailable:  # its message names the key file's path: not for the page
+            form.add_error(None, _("The caller's identity cannot be opened on this server: the tips key is not here, "
+                                   "or is not the key this tip was sealed with."))
     response = render(request, "tips/caller.html", {"tip": item, "form": form, "details": details})
     response["Cache-Control"] = "no-store"
     return response
@@ -103,9 +105,13 @@ def status(request):
     """For the caller: received, under review or closed; nothing about the person the tip is about."""
     form = StatusForm(request.POST or None)
     state = None
-    asked = False
+    asked = refused = False
     if request.method == "POST" and form.is_valid():
         asked = True
-        found = services.public_status(form.cleaned_data["reference"], request=request)
+        try:
+            found = services.public_status(form.cleaned_data["reference"], request=request)
+        except services.TooManyTries:
+            found, refused = None, True
         state = TipState(found).label if found else None
-    return render(request, "tips/status.html", {"form": form, "state": state, "asked": asked})
+    return render(request, "tips/status.html", {"form": form, "state": state, "asked": asked, "refused": refused},
+                  status=429 if refused else 200)
