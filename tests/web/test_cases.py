@@ -240,3 +240,85 @@ def test_the_case_page_walks_a_case_to_its_decision(team, world, client, monkeyp
     case.refresh_from_db()
     assert case.state == S.DECIDED and case.outcome == Outcome.CONFIRMED
     assert CaseEvent.objects.filter(case=case, actor=worker).count() >= 5
+
+
+def test_viewing_a_visit_photo_is_audited(team, world, client):
+    from sijill.audit.models import AuditEntry
+
+    case = case_of(world.widow)
+    workflow.assign(case, team["researcher"], actor=team["worker"], reason="تكليف")
+    visits.submit(case, team["researcher"], {"client_uuid": str(uuid.uuid4()), "recommendation": "confirmed",
+                                             "photos": []},
+                  photos=[visits.photo_from_data_url("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==")])
+    photo = Visit.objects.get().photos.get()
+    client.force_login(team["basra"])
+    assert client.get(f"/cases/photos/{photo.pk}/").status_code == 403
+    client.force_login(team["worker"])
+    response = client.get(f"/cases/photos/{photo.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\xff\xd8")
+    entry = AuditEntry.objects.filter(action="view_person", target_id=world.widow.record_id).latest("seq")
+    assert entry.actor == "cw-baghdad" and "visit photo" in entry.details
+
+
+def test_an_appeal_against_a_clearance_cannot_confirm_without_a_notice(team, world):
+    case, worker = case_of(world.widow), team["worker"]
+    workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
+    visit(case, team["researcher"], recommendation="cleared")
+    workflow.propose(case, Outcome.CLEARED, actor=worker, reason="لم يثبت")
+    decisions.decide(case, Outcome.CLEARED, actor=worker, reason="تبرئة")
+    decisions.appeal(case, actor=worker, reason="طعن")
+    assert case.state == S.RESPONSE and not case.notices.exists()
+    with pytest.raises(workflow.TransitionError):
+        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="تأكيد دون إشعار")
+    world.enrolment.refresh_from_db()
+    assert world.enrolment.status == EnrolmentStatus.ACTIVE and not hasattr(case, "recovery")
+
+
+def test_a_person_recorded_twice_in_one_household_costs_one_members_share(team, world):
+    from sijill.registry.models import DuplicatePair, PairStatus
+
+    son, daughter = (p for p in world.enrolment.household.memberships.order_by("pk").values_list(
+        "person", flat=True)[1:3])
+    DuplicatePair.objects.create(person_a_id=son, person_b_id=daughter, status=PairStatus.SAME)
+    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    case, worker = Case.objects.get(person_id=daughter), team["worker"]
+    assert list(case.findings.values_list("rule__code", "monthly_amount_iqd")) == [("duplicate", 50_000)]
+    to_notice(case, team)
+    workflow.response(case, actor=worker, reason="رد", replied=True)
+    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    world.enrolment.refresh_from_db()
+    # the household keeps its enrolment, without the duplicate member's share; only that share is recovered
+    assert world.enrolment.status == EnrolmentStatus.ACTIVE and world.enrolment.monthly_amount_iqd == 175_000
+    assert case.recovery.amount_due_iqd == 65 * 50_000  # February 2020 to June 2025
+
+
+def test_the_case_page_shows_conditions_and_enrolment_changes_in_arabic(team, world, client):
+    case, worker = case_of(world.widow), team["worker"]
+    workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
+    visit(case, team["researcher"], living_conditions="comfortable")
+    workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت الزواج")
+    notices.issue_notice(case, actor=worker)
+    workflow.response(case, actor=worker, reason="رد", replied=True)
+    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    for english in ("comfortable", "active →", "→ suspended"):
+        assert english not in page, english
+    assert "جيدة" in page and "فعّال → موقوف مؤقتاً" in page
+
+
+def test_clearing_one_case_keeps_another_cases_recalculation(team, world):
+    worker = team["worker"]
+    for person in (world.widow, world.son):  # her remarriage suspends; his death lowers the amount
+        case = case_of(person)
+        to_notice(case, team)
+        workflow.response(case, actor=worker, reason="رد", replied=True)
+        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    world.enrolment.refresh_from_db()
+    assert (world.enrolment.status, world.enrolment.monthly_amount_iqd) == (EnrolmentStatus.SUSPENDED, 175_000)
+    widow = case_of(world.widow)
+    decisions.appeal(widow, actor=worker, reason="اعتراض: العقد لشخص آخر")
+    decisions.decide(widow, Outcome.CLEARED, actor=worker, reason="قبل الاعتراض")
+    world.enrolment.refresh_from_db()
+    # reinstated, but without the deceased son's share
+    assert (world.enrolment.status, world.enrolment.monthly_amount_iqd) == (EnrolmentStatus.ACTIVE, 175_000)

@@ -156,3 +156,66 @@ def test_a_report_written_offline_is_sent_when_the_connection_returns(served):
     assert dt.datetime.fromisoformat(visit["received"]) >= back_online  # nothing arrived while offline
     assert round(visit["lat"], 4) == 33.3128 and visit["signature"] == "data:image/png;base64,"
     assert visit["photo"] == 1280 and visit["state"] == "visited"  # the photo was reduced on the phone
+
+
+SECOND_CASE = f"""
+import sys; sys.path.insert(0, {str(HERE)!r})
+import datetime as dt
+from test_eligibility_fixtures import household
+from sijill.accounts.models import User
+from sijill.cases import workflow
+from sijill.cases.services import open_or_join_case
+(head, *_), _ = household("HH-V2", "بغداد", "أرملة", dt.date(2020, 1, 1), [("REG-V2", "مريم", "head")], 125000)
+case = open_or_join_case(head, source="tip", actor=None, reason="بلاغ")
+workflow.assign(case, User.objects.get(username="researcher"), actor=None, reason="تكليف")
+print(case.pk)
+"""
+
+
+def test_a_report_saved_while_the_outbox_is_sending_is_not_lost(served):
+    """The page starts sending an older report; the connection is slow; the researcher sends a new one
+    meanwhile. When the older one is acknowledged, the new one must still be sent, not overwritten."""
+    from playwright.sync_api import sync_playwright
+
+    base, _first, env = served
+    case = int(_sijill("manage", "shell", "-c", SECOND_CASE, env=env).split()[-1])
+    held = []
+
+    def slow(route):
+        if not held:
+            held.append(route)  # the older report: left unanswered until the new one is saved
+        else:
+            route.continue_()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        page.goto(f"{base}/accounts/login/")
+        page.fill("#id_username", "researcher")
+        page.fill("#id_password", "visit-pass-1")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/cases/visits/{case}/")
+        page.evaluate("""() => localStorage.setItem('sijill.visits.outbox', JSON.stringify([{case: '0',
+            client_uuid: '00000000-0000-4000-8000-000000000001', observations: 'older'}]))""")
+        page.route("**/cases/visits/upload/", slow)
+        page.reload()
+        deadline = time.monotonic() + 15
+        while not held:
+            assert time.monotonic() < deadline, "the older report was never sent"
+            page.wait_for_timeout(100)
+        page.check("input[name=household_present][value=true]")
+        page.select_option("select[name=living_conditions]", "poor")
+        page.fill("textarea[name=observations]", "أسرة فقيرة في بيت مستأجر")
+        page.select_option("select[name=recommendation]", "cleared")
+        page.click("button[type=submit]")
+        wait(page, "() => JSON.parse(localStorage.getItem('sijill.visits.outbox') || '[]').length === 2")
+        held[0].fulfill(status=200, content_type="application/json", body='{"visit": 0, "created": false}')
+        page.wait_for_url(f"{base}/cases/visits/")
+        assert page.evaluate("() => localStorage.getItem('sijill.visits.outbox')") == "[]"
+        browser.close()
+
+    stored = _sijill("manage", "shell", "-c", "from sijill.cases.models import Visit; "
+                     f"print(list(Visit.objects.filter(case_id={case}).values_list('observations', flat=True)))",
+                     env=env)
+    assert "أسرة فقيرة في بيت مستأجر" in stored.strip().splitlines()[-1]

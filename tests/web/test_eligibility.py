@@ -162,3 +162,18 @@ def test_an_analyst_runs_the_rules_over_a_cycle_and_sees_counts(world, client):
     assert world.widow.given not in page  # counts, never names
     from sijill.audit.models import AuditEntry
     assert AuditEntry.objects.filter(action="rules_evaluated", target_id=world.cycle.code).exists()
+
+
+def test_the_same_fact_in_the_next_cycle_opens_no_second_case(world):
+    from sijill.cases.models import Case, CaseState
+    from sijill.exchange.models import Cycle, Hit, Run
+
+    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    Case.objects.update(state=CaseState.CLOSED)  # verified and closed (cleared, or confirmed and recovered)
+    cycle = Cycle.objects.create(code="2025-07")
+    run = Run.objects.create(cycle=cycle)
+    for old in Hit.objects.filter(cycle=world.cycle).select_related("agency", "person"):
+        hit(run, old.person, old.agency.code, old.partner_record_id, old.payload)  # the agencies send it again
+    result = evaluate_cycle(cycle, actor="test", as_of=dt.date(2025, 7, 31))
+    assert (result.created, result.already, result.cases_opened) == (0, 3, 0)
+    assert Case.objects.count() == 3 and not Case.objects.exclude(state=CaseState.CLOSED).exists()

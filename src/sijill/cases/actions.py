@@ -41,7 +41,7 @@ def context(case: Case, user) -> dict:
         "entries": owed.entries.select_related("recorded_by") if owed else [],
         "changes": case.enrolment_changes.select_related("enrolment"), "researchers": researchers,
         "forms": {name: FORMS[name](prefix=name) for name in available(case) if name in FORMS},
-        "available": available(case), "may_decide": user.can("decide_cases"),
+        "available": available(case),
         "payments": Payment.objects.filter(enrolment__household=household).order_by("-month")[:12] if household else [],
     }
 

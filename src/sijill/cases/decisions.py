@@ -1,9 +1,9 @@
 """What a decision does to the enrolment, and nothing else does: a hit or a finding alone never suspends.
 
-Confirmed: the enrolments the findings name are suspended, except after a death, where the household's
-amount is recalculated without the deceased (and stops only when nobody is left); what was paid without
-right becomes a recovery. Cleared (also on appeal): every change the case made is undone and any balance
-still owed is written off.
+Confirmed: the enrolments the findings name are suspended, except after a death (or a person recorded twice
+in one household), where the household's amount is recalculated without that member (and stops only when
+nobody is left); what was paid without right becomes a recovery. Cleared (also on appeal): every change the
+case made is undone and any balance still owed is written off.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ def appeal(case: Case, *, actor, reason: str, request=None) -> Case:
 def _stop(case: Case, actor, request) -> None:
     today = workflow.today()
     lasting, shares = set(), {}
-    for enrolment, monthly, kind in case.findings.values_list("enrolment_id", "monthly_amount_iqd", "rule__kind"):
+    partial = recovery.share_findings(case)
+    for pk, enrolment, monthly in case.findings.values_list("pk", "enrolment_id", "monthly_amount_iqd"):
         if enrolment is None:
             continue
-        if kind == "death":
+        if pk in partial:
             shares[enrolment] = max(shares.get(enrolment, 0), monthly)
         else:
             lasting.add(enrolment)
@@ -67,17 +68,22 @@ def _stop(case: Case, actor, request) -> None:
 
 def _undo(case: Case, actor, request) -> None:
     today = workflow.today()
-    for change in case.enrolment_changes.filter(undone=False).select_related("enrolment").order_by("-pk"):
-        enrolment = change.enrolment
-        enrolment.status, enrolment.monthly_amount_iqd = change.status_before, change.amount_before_iqd
+    for change in case.enrolment_changes.filter(undone=False).order_by("-pk"):
+        enrolment = Enrolment.objects.select_for_update().get(pk=change.enrolment_id)
+        before = (enrolment.status, enrolment.monthly_amount_iqd)
+        # Undo only what this case changed: another case's decision on the same enrolment (a death in the
+        # household, say) stays.
+        if change.status_before != change.status_after and enrolment.status == change.status_after:
+            enrolment.status = change.status_before
+        enrolment.monthly_amount_iqd += change.amount_before_iqd - change.amount_after_iqd
         enrolment.status_reason = f"{case.reference}: reinstated"[:255]
         enrolment.status_changed_on = today
         enrolment.save(update_fields=["status", "monthly_amount_iqd", "status_reason", "status_changed_on"])
         change.undone = True
         change.save(update_fields=["undone"])
         record("enrolment_changed", request=request, user=actor, target=enrolment, case=case.reference,
-               status=[change.status_after, change.status_before],
-               amount_iqd=[change.amount_after_iqd, change.amount_before_iqd], reinstated=True)
+               status=[before[0], enrolment.status], amount_iqd=[before[1], enrolment.monthly_amount_iqd],
+               reinstated=True)
     owed = Recovery.objects.filter(case=case).first()
     if owed is not None and (left := recovery.balance(owed)) > 0:
         recovery.add_entry(owed, EntryKind.WRITE_OFF, left, today, actor=actor, reference="cleared", request=request)

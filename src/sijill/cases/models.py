@@ -74,10 +74,24 @@ class EnrolmentChange(models.Model):
     on = models.DateField(_("date"))
     undone = models.BooleanField(_("undone"), default=False)
 
+    @property
+    def status_before_label(self) -> str:
+        return _status_label(self.status_before)
+
+    @property
+    def status_after_label(self) -> str:
+        return _status_label(self.status_after)
+
     class Meta:
         verbose_name = _("enrolment change")
         verbose_name_plural = _("enrolment changes")
         ordering = ["on", "pk"]
+
+
+def _status_label(value: str) -> str:
+    from sijill.registry.models import EnrolmentStatus
+
+    return EnrolmentStatus(value).label if value in EnrolmentStatus.values else value
 
 
 class CaseEvent(models.Model):
@@ -121,6 +135,12 @@ class Visit(models.Model):
     signature = models.TextField(_("signature"), blank=True)  # a drawn signature as a data: URL
     recommendation = models.CharField(_("recommendation"), max_length=10, choices=Outcome.choices, blank=True)
     submitted_at = models.DateTimeField(_("received at"), null=True, blank=True)
+
+    @property
+    def living_conditions_label(self) -> str:
+        from .forms import CONDITION_LABELS
+
+        return CONDITION_LABELS.get(self.living_conditions, self.living_conditions)
 
     class Meta:
         verbose_name = _("visit")

@@ -2,7 +2,8 @@
 
 A month's payment is owed back when the month (its ledger date, the first of the month) began on or after
 the date the beneficiary became ineligible, and was paid (``PAID``) before the stop. After a death only the
-deceased's share of each such month is owed back: the household kept its right to the rest.
+deceased's share of each such month is owed back (likewise for a person recorded twice in one household): the
+household kept its right to the rest.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext
 
 from sijill.audit.trail import record
-from sijill.registry.models import Payment, PaymentStatus
+from sijill.registry.models import Membership, Payment, PaymentStatus
 
 from .models import EntryKind, Recovery, RecoveryEntry, RecoveryPlan
 
@@ -33,11 +34,12 @@ def overpayment(case, until: dt.date) -> Overpayment:
     the deceased's share of months from the death that no lasting finding covers already."""
     whole: dict[int, dt.date] = {}
     share: dict[int, tuple[dt.date, int]] = {}
-    for enrolment, effective, monthly, kind in case.findings.values_list(
-            "enrolment_id", "effective_date", "monthly_amount_iqd", "rule__kind"):
+    shares = share_findings(case)
+    for pk, enrolment, effective, monthly in case.findings.values_list(
+            "pk", "enrolment_id", "effective_date", "monthly_amount_iqd"):
         if enrolment is None:
             continue
-        if kind == "death":
+        if pk in shares:
             since, amount = share.get(enrolment, (effective, 0))
             share[enrolment] = (min(since, effective), max(amount, monthly))
         else:
@@ -54,6 +56,19 @@ def overpayment(case, until: dt.date) -> Overpayment:
                 total += min(share[enrolment][1], amount)
                 months += 1
     return Overpayment(total, min(starts) if starts else until, until, months)
+
+
+def share_findings(case) -> set[int]:
+    """The findings that take one member's share of the household's amount, not all of it: a death, and a
+    person recorded twice in the same household (the rule's amount is then that member's share)."""
+    shares = set()
+    for pk, kind, details, household in case.findings.values_list(
+            "pk", "rule__kind", "details", "enrolment__household_id"):
+        other = (details or {}).get("other_person")
+        if kind == "death" or (kind == "duplicate" and other and Membership.objects.filter(
+                person_id=other, household_id=household).exists()):
+            shares.add(pk)
+    return shares
 
 
 def balance(recovery: Recovery) -> int:

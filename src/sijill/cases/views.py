@@ -124,11 +124,13 @@ def visit_upload(request):
 @require_http_methods(["GET"])
 def photo(request, pk: int):
     """A visit photo: for the researcher who took it, or a caseworker of the case's governorate."""
-    item = get_object_or_404(VisitPhoto.objects.select_related("visit__case"), pk=pk)
+    item = get_object_or_404(VisitPhoto.objects.select_related("visit__case__person"), pk=pk)
     user = request.user
     own = user.can("do_visits") and item.visit.researcher_id == user.pk
     if not own:
         if not user.can("work_cases"):
             raise deny(request, "role lacks work_cases")
         case_for(request, item.visit.case_id)
+    record(Action.VIEW_PERSON, request=request, target=item.visit.case.person, case=item.visit.case.reference,
+           what="visit photo", photo=item.pk)
     return FileResponse(item.image.open("rb"))

@@ -120,7 +120,8 @@ def decide(case: Case, outcome: str, *, actor, reason: str, request=None) -> Cas
     """The human decision. Its effects on the enrolment and the recovery follow in ``decisions``."""
     if outcome not in Outcome.values:
         raise TransitionError(gettext("The decision is confirmed or cleared."))
-    if case.state == S.PROPOSED and outcome != Outcome.CLEARED:
+    if outcome == Outcome.CONFIRMED and (case.state == S.PROPOSED or not case.notices.exists()):
+        # also after an appeal against a clearance taken straight after the visit: no notice was ever sent
         raise TransitionError(gettext("A confirmation needs a notice and its response period."))
     with transaction.atomic(using=router.db_for_write(Case)):
         case.outcome = outcome

@@ -126,7 +126,7 @@ def evaluate_cycle(cycle, *, actor=None, as_of: dt.date | None = None, open_case
     for i, found in raising.raised:
         rule = rules[i]
         key = (rule.code, found.person_id, found.details.get("pair"))
-        if key in seen:
+        if key in seen or (rule.code, found.person_id, found.effective) in seen:
             result.already += 1
             continue
         seen.add(key)
@@ -156,9 +156,13 @@ def evaluate_cycle(cycle, *, actor=None, as_of: dt.date | None = None, open_case
 
 def _already_raised(cycle) -> set[tuple]:
     """(rule code, person, pair) of the findings this cycle raised before, under any version, and of every
-    duplicate finding (a pair is found once, whatever the cycle)."""
+    duplicate finding (a pair is found once, whatever the cycle); (rule code, person, effective date) of the
+    findings of other cycles: the same fact sent again next month is not a new suspicion (its case may have
+    been cleared, or confirmed and recovered already)."""
     seen = {(code, person, None) for code, person in
             Finding.objects.filter(cycle=cycle).values_list("rule__code", "person_id").iterator(chunk_size=20_000)}
+    seen.update(Finding.objects.exclude(cycle=cycle).exclude(rule__kind="duplicate").values_list(
+        "rule__code", "person_id", "effective_date").iterator(chunk_size=20_000))
     for code, person, details in Finding.objects.filter(rule__kind="duplicate").values_list(
             "rule__code", "person_id", "details"):
         seen.add((code, person, (details or {}).get("pair")))

@@ -50,17 +50,25 @@
     flushing = true;
     var items = outbox();
     var chain = Promise.resolve();
-    var remaining = [];
+    var tried = {}, sent = {};
     items.forEach(function (report) {
+      tried[report.client_uuid] = report;
       chain = chain.then(function () {
         return send(report).then(function (result) {
-          if (result !== "sent") { remaining.push(report); }
+          if (result === "sent") { sent[report.client_uuid] = true; }
         });
       });
     });
     return chain.then(function () {
+      // Read the outbox again: a report saved while this round was sending must not be overwritten.
+      var remaining = outbox().filter(function (r) { return !sent[r.client_uuid]; }).map(function (r) {
+        var last = tried[r.client_uuid];
+        if (last && last.error) { r.error = last.error; }
+        return r;
+      });
       keep(remaining);
       flushing = false;
+      if (remaining.some(function (r) { return !tried[r.client_uuid]; })) { return flush(); }
       var refused = remaining.filter(function (r) { return r.error; });
       var mine = submitted && remaining.filter(function (r) { return r.client_uuid === submitted; })[0];
       if (submitted && !mine) {  // this page's report went through: back to the list of visits
