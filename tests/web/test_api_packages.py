@@ -160,3 +160,19 @@ def test_an_agency_sees_only_its_own_packages(holders, court):
     assert status.status_code == 200
     assert status.json()["message"]["status_response"] == []
 
+
+
+def test_the_status_of_a_run_never_shows_the_hubs_progress_lines(holders, court):
+    """The hub's progress names each agency with its count of hits: an agency sees the run's own stages only."""
+    upload(court["token"], holders["archives"]["courts"], holders["signing"], cycle=holders["cycle"])
+    stages = []
+    for stage in ("loans: 1,204 exact pairs (same national ID and a name part)", "verifying the packages"):
+        run = Run.objects.create(cycle=court["cycle"], state="running", stage=stage)
+        run.packages.add(Package.objects.get())
+        body = envelope.envelope(envelope.new_header("status", "courts"), {"transaction_id": "T-8"},
+                                 holders["signing"])
+        status = Client().post(STATUS, body, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Bearer {court['token']}").json()
+        stages.append(status["message"]["status_response"][0]["runs"][0]["stage"])
+        run.delete()
+    assert stages == ["matching", "verifying the packages"]

@@ -13,8 +13,8 @@ from conftest import make_user
 from django.core.management import call_command
 
 from sijill.demo.holders import encode_as_holders, world_files
-from sijill.exchange import cycles, runs, trust
-from sijill.exchange.models import Agency, CycleState, Hit, HitReview, Run, RunState
+from sijill.exchange import cycles, runs, tasks, trust
+from sijill.exchange.models import Agency, Cycle, CycleState, Hit, HitReview, Package, PackageStatus, Run, RunState
 from sijill.exchange.seed import seed_agencies
 from sijill.exchange.uploads import receive_package
 from sijill.registry.models import Person
@@ -151,3 +151,44 @@ def test_a_run_that_fails_stores_no_hit_and_reopens_the_cycle(world, data_dir, t
     assert Run.objects.get(pk=run.pk).cycle.state == CycleState.OPEN
     assert not Hit.objects.exists()
     assert not list(runs.storage.run_dir(cycle.code, run.pk).parent.glob("*")), "no half-written output is kept"
+
+
+@pytest.mark.django_db
+def test_a_slow_workers_late_failure_leaves_the_newer_run_and_its_cycle_running():
+    """Run 1 was failed as stale and run 2 started; run 1's worker then gives up: the cycle stays running, so
+    it can be neither closed nor run a third time under run 2."""
+    cycle = Cycle.objects.create(code="2026-11", state=CycleState.RUNNING)
+    old = Run.objects.create(cycle=cycle, state=RunState.FAILED, error="stale")
+    new = Run.objects.create(cycle=cycle, state=RunState.RUNNING)
+    runs.fail_run(old, "RuntimeError: the run was marked failed while it worked")
+    cycle.refresh_from_db()
+    assert cycle.state == CycleState.RUNNING and Run.objects.get(pk=new.pk).state == RunState.RUNNING
+    assert Run.objects.get(pk=old.pk).error == "stale"
+    with pytest.raises(cycles.CycleError):
+        cycles.close_cycle(cycle)
+
+
+@pytest.mark.django_db
+def test_a_cycle_with_a_queued_run_is_not_closed():
+    cycle = Cycle.objects.create(code="2026-11", state=CycleState.OPEN)  # read before a run was started
+    Run.objects.create(cycle=cycle, state=RunState.QUEUED)
+    with pytest.raises(cycles.CycleError):
+        cycles.close_cycle(cycle)
+    assert Cycle.objects.get(pk=cycle.pk).state == CycleState.OPEN
+
+
+@pytest.mark.django_db
+def test_a_run_that_cannot_be_queued_leaves_no_run_and_the_cycle_open(people, monkeypatch):
+    seed_agencies()
+    cycle = Cycle.objects.create(code="2026-11")
+    Package.objects.create(cycle=cycle, agency=Agency.objects.get(code="courts"), status=PackageStatus.ACCEPTED,
+                           sha256="0" * 64, path="packages/2026-11/courts.pkg")
+
+    class Unreachable:
+        def enqueue(self, *args):
+            raise ConnectionError("the task queue is unreachable")
+
+    monkeypatch.setattr(tasks, "run_cycle", Unreachable())
+    with pytest.raises(ConnectionError):
+        runs.start_run(cycle, user=make_user("analyst"))
+    assert not Run.objects.exists() and Cycle.objects.get(pk=cycle.pk).state == CycleState.OPEN

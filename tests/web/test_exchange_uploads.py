@@ -3,9 +3,12 @@ officer of that agency, with payload fields its agreement allows; a refusal says
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
+import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -196,3 +199,70 @@ def test_an_agency_without_a_registered_key_cannot_upload(cycle, world, tmp_path
     officer = make_user("agency_data_officer", "deaths-officer", agency="deaths")
     reason = _refusal(io.BytesIO(shipped.archive.read_bytes()), agency=Agency.objects.get(code="deaths"), user=officer)
     assert "No signing key is registered" in reason
+
+
+def _tar(members: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _zip_with_a_bad_checksum() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("courts.pkg/manifest.json", b"x" * 100)
+    body = buffer.getvalue()
+    return body.replace(b"x" * 4, b"y" * 4, 1)
+
+
+@pytest.mark.parametrize("damage", ["gzip cut short", "tar cut short", "zip checksum", "a file named as a folder"])
+def test_a_damaged_archive_is_refused_with_a_reason(courts, damage):
+    """A broken upload is refused (recorded and audited like any refusal), never a server error."""
+    shipped, agency, officer = courts
+    good = shipped.archive.read_bytes()
+    body = {"gzip cut short": gzip.compress(good)[: len(good) // 3],
+            "tar cut short": good[: len(good) // 2 + 100],
+            "zip checksum": _zip_with_a_bad_checksum(),
+            "a file named as a folder": _tar([("p.pkg", b"x"), ("p.pkg/manifest.json", b"{}")])}[damage]
+    reason = _refusal(io.BytesIO(body), agency=agency, user=officer)
+    assert reason == "The file is not a usable package archive: it is damaged or cut short."
+
+
+def test_an_archive_of_many_empty_members_is_refused(courts):
+    _, agency, officer = courts
+    body = _tar([(f"f{i}", b"") for i in range(5000)])
+    assert "more than a package archive can" in _refusal(io.BytesIO(body), agency=agency, user=officer)
+
+
+def test_a_schema_that_is_not_utf8_or_not_valid_is_refused_without_a_server_path(courts, tmp_path):
+    shipped, agency, officer = courts
+    schema = tmp_path / "courts.yaml"
+    schema.write_bytes("agency: المحاكم\n".encode("cp1256"))
+    reason = _refusal(_repack(shipped.archive.with_suffix(".pkg"), schema=schema), agency=agency, user=officer)
+    assert reason == "The linkage schema sent with the package is not UTF-8 text."
+    Package.objects.all().delete()
+    schema.write_text("- a list\n", encoding="utf-8")
+    reason = _refusal(_repack(shipped.archive.with_suffix(".pkg"), schema=schema), agency=agency, user=officer)
+    assert "not valid: courts.yaml must be a mapping" in reason and str(storage.data_dir()) not in reason
+
+
+def test_a_holder_corrects_a_package_sent_with_other_encoding_settings(courts, world, tmp_path):
+    """The courts' first package used the hardened settings; their package with the cycle's default settings
+    replaces it (it is not held to the settings of the package it replaces)."""
+    shipped, agency, officer = courts
+    schema = yaml.safe_load(example_schemas()["courts"].read_text(encoding="utf-8"))
+    schema["encoding"] = {"profile": "hardened"}
+    path = tmp_path / "courts.yaml"
+    path.write_text(yaml.safe_dump(schema, allow_unicode=True), encoding="utf-8")
+    keys = pprl.HolderKeys.load(tmp_path / "holders" / "keys" / "courts")
+    out = tmp_path / "hardened" / "courts.pkg"
+    pprl.encode(read_batches(world_files(world)["courts"]).batches, pprl.load_schema(path), keys, out,
+                agency="courts")
+    first = receive_package(_repack(out, schema=path), agency=agency, user=officer)
+    second = receive_package(io.BytesIO(shipped.archive.read_bytes()), agency=agency, user=officer)
+    first.refresh_from_db()
+    assert second.status == PackageStatus.ACCEPTED and first.superseded and not second.superseded

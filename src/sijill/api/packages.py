@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from sijill.exchange.models import Package
+from sijill.exchange.runs import OWN_STAGES
 
 MAX_PACKAGES = 50
 
@@ -29,7 +30,7 @@ def package_status(package: Package) -> dict:
             "rejection": package.rejection, "sha256": package.sha256, "size_bytes": package.size_bytes,
             "records": package.records, "payload_fields": list(package.payload_fields or []),
             "uploaded_at": package.uploaded_at.isoformat(), "superseded": package.superseded,
-            "runs": [{"state": r.state, "stage": r.stage, "progress_done": r.progress_done,
+            "runs": [{"state": r.state, "stage": _stage(r.stage), "progress_done": r.progress_done,
                       "progress_total": r.progress_total, "queued_at": _time(r.queued_at),
                       "finished_at": _time(r.finished_at)} for r in runs]}
 
@@ -41,6 +42,11 @@ def file_sha256(upload) -> str:
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
+
+
+def _stage(stage: str) -> str:
+    """The run's stage, unless it is a line of the hub's progress: those name other agencies and hit counts."""
+    return stage if stage in OWN_STAGES else "matching"
 
 
 def _time(value) -> str | None:

@@ -15,8 +15,11 @@ each record's payload, which only the registry opens, and only for hits.
 
 from __future__ import annotations
 
+import errno
+import lzma
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -27,6 +30,10 @@ from sijill.pprl.package import ENCODINGS, MANIFEST, SIGNATURE
 
 MAX_MEMBERS = 8
 PACKAGE_FILES = (MANIFEST, SIGNATURE, ENCODINGS)
+# what a damaged, cut short, encrypted or oddly compressed archive raises while it is read
+_DAMAGED = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, NotImplementedError,
+            RuntimeError)
+_BAD_LAYOUT = (errno.EEXIST, errno.ENOTDIR, errno.EISDIR)  # a member named both as a file and as a folder
 
 
 class ArchiveError(ValueError):
@@ -42,14 +49,14 @@ class Unpacked:
 
 def unpack(archive: Path, into: Path, max_bytes: int) -> Unpacked:
     """Unpack ``archive`` (tar or zip) into the empty folder ``into``."""
-    if tarfile.is_tarfile(archive):
-        with tarfile.open(archive) as tar:
-            _extract(_tar_members(tar), into, max_bytes)
-    elif zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            _extract(_zip_members(zf), into, max_bytes)
-    else:
-        raise ArchiveError(_("it is neither a tar nor a zip archive."))
+    try:
+        _unpack_members(archive, into, max_bytes)
+    except _DAMAGED:
+        raise ArchiveError(_("it is damaged or cut short.")) from None
+    except OSError as e:  # gzip and bz2 report bad data as an OSError without errno; the server's disk has one
+        if e.errno is not None and e.errno not in _BAD_LAYOUT:
+            raise
+        raise ArchiveError(_("it is damaged or cut short.")) from None
     manifests = [p.parent for p in into.rglob(MANIFEST)]
     if len(manifests) != 1:
         raise ArchiveError(_("it must hold exactly one package folder (with its manifest.json)."))
@@ -68,6 +75,17 @@ def unpack(archive: Path, into: Path, max_bytes: int) -> Unpacked:
         raise ArchiveError(_("it holds files other than the package, one linkage schema and (the registry's "
                              "package only) its map."))
     return Unpacked(package, schemas[0] if schemas else None, maps[0] if maps else None)
+
+
+def _unpack_members(archive: Path, into: Path, max_bytes: int) -> None:
+    if tarfile.is_tarfile(archive):
+        with tarfile.open(archive) as tar:
+            _extract(_tar_members(tar), into, max_bytes)
+    elif zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            _extract(_zip_members(zf), into, max_bytes)
+    else:
+        raise ArchiveError(_("it is neither a tar nor a zip archive."))
 
 
 def _extract(members: list, into: Path, max_bytes: int) -> None:
@@ -96,7 +114,9 @@ def _checked(name: str) -> str:
 
 def _tar_members(tar: tarfile.TarFile) -> list:
     members = []
-    for m in tar.getmembers():
+    for count, m in enumerate(tar, 1):  # one header at a time: millions of empty members stop here, early
+        if count > 2 * MAX_MEMBERS:  # the files and, at most, a folder each
+            raise ArchiveError(_("it holds %(n)d files, more than a package archive can.") % {"n": count})
         if m.isdir():
             continue
         if not m.isfile():

@@ -19,10 +19,11 @@ from sijill import pprl
 from sijill.pprl.keys import REGISTRY_SECRET, RETIRED, key_info
 
 from . import storage
-from .models import Agency, Cycle, CycleState, Package, PackageStatus
+from .models import Agency, Cycle, CycleState, Package, PackageStatus, RunState
 
 REGISTRY_HOLDER = "registry"
 REGISTRY_KEY_MAX_AGE = dt.timedelta(days=365)
+RUN_ACTIVE = (RunState.QUEUED, RunState.RUNNING)
 
 
 class CycleError(ValueError):
@@ -59,10 +60,12 @@ def open_cycle(*, user=None, request=None, note: str = "", rotate_registry_key: 
 def close_cycle(cycle: Cycle, *, user=None, request=None) -> Cycle:
     from sijill.audit.trail import record
 
-    if cycle.state == CycleState.RUNNING:
-        raise CycleError(_("The cycle is running."))
-    cycle.state, cycle.closed_at = CycleState.CLOSED, timezone.now()
-    cycle.save(update_fields=["state", "closed_at"])
+    with transaction.atomic():  # locked: a run started meanwhile (the cycle running) is not closed under it
+        locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        if locked.state == CycleState.RUNNING or locked.runs.filter(state__in=RUN_ACTIVE).exists():
+            raise CycleError(_("The cycle is running."))
+        cycle.state, cycle.closed_at = CycleState.CLOSED, timezone.now()
+        cycle.save(update_fields=["state", "closed_at"])
     record("cycle_close", request=request, user=user, actor=None if user else "cli", target=cycle)
     return cycle
 

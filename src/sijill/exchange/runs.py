@@ -38,6 +38,11 @@ HEARTBEAT_SECONDS = 5
 STALE_AFTER = timedelta(seconds=60)  # a running run whose worker has not beaten for this long has died
 ACTIVE = (RunState.QUEUED, RunState.RUNNING)
 DUPLICATES = "duplicates.parquet"  # the hub's --dedupe output, beside the hits
+# The stages this module writes. Between them the stage is a line of the hub's progress, which names agencies
+# and their counts of hits: for the registry's analysts only, never for an agency (``sijill.api``).
+OWN_STAGES = frozenset({"waiting for the worker", "encoding the registry's members", "verifying the packages",
+                        "looking for persons enrolled twice", "opening the hits with the registry's keys",
+                        "storing the hits and the possible duplicates", "done"})
 
 
 def start_run(cycle: Cycle, *, user=None, request=None) -> Run:
@@ -63,9 +68,11 @@ def start_run(cycle: Cycle, *, user=None, request=None) -> Run:
         run.packages.set(packages)
         cycle.state = CycleState.RUNNING
         cycle.save(update_fields=["state"])
-    result = run_cycle.enqueue(run.pk)
-    Run.objects.filter(pk=run.pk).update(task_id=str(result.id))
-    run.task_id = str(result.id)
+        # queued in the same transaction (the task backend is the database): a run is never left queued with
+        # no task to take it, its cycle stuck running
+        result = run_cycle.enqueue(run.pk)
+        run.task_id = str(result.id)
+        run.save(update_fields=["task_id"])
     record("run_start", request=request, user=user, actor=None if user else "cli", target=run.cycle,
            run=run.pk, packages=run.package_hashes)
     return run
@@ -179,10 +186,13 @@ def _apply_retention(partners: list[Package], hits) -> list[str]:
 
 
 def fail_run(run: Run, error: str) -> None:
+    """Fail ``run`` if it is still queued or running, and open its cycle again. A run already failed (a slow
+    worker's late failure) leaves the cycle alone: a newer run of it may be running."""
     with transaction.atomic():
-        Run.objects.filter(pk=run.pk, state__in=ACTIVE).update(state=RunState.FAILED, error=error[:4000],
-                                                                finished_at=timezone.now())
-        Cycle.objects.filter(pk=run.cycle_id, state=CycleState.RUNNING).update(state=CycleState.OPEN)
+        failed = Run.objects.filter(pk=run.pk, state__in=ACTIVE).update(state=RunState.FAILED, error=error[:4000],
+                                                                         finished_at=timezone.now())
+        if failed:
+            Cycle.objects.filter(pk=run.cycle_id, state=CycleState.RUNNING).update(state=CycleState.OPEN)
 
 
 def fail_stale_runs(now=None) -> int:

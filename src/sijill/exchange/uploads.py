@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from sijill import pprl
@@ -64,7 +65,7 @@ def receive_package(fileobj, *, agency: Agency | None, user, cycle: Cycle | None
             manifest = _verify(unpacked.package, agency)
             received.manifest = manifest
             received.cycle = _cycle_of(manifest, cycle)
-            _check_versions(manifest, received.cycle)
+            _check_versions(manifest, received.cycle, agency)
             schema = _check_schema(manifest, agency, unpacked.schema)
             if agency is not None and unpacked.map_file is not None:
                 raise PackageRefused(_("The archive carries the agency's map (reference to record number): it must "
@@ -204,7 +205,7 @@ def _verify(folder: Path, agency: Agency | None) -> pprl.package.Manifest:
     return package.manifest
 
 
-def _last_part(error: Exception) -> str:
+def _last_part(error: Exception | str) -> str:
     """The reason without the temporary path the message starts with."""
     return str(error).split(": ", 1)[-1]
 
@@ -223,12 +224,15 @@ def _cycle_of(manifest, cycle: Cycle | None) -> Cycle:
     return found
 
 
-def _check_versions(manifest, cycle: Cycle) -> None:
+def _check_versions(manifest, cycle: Cycle, agency: Agency | None) -> None:
     if manifest.identity_version != IDENTITY_VERSION:
         raise PackageRefused(_("The package was normalised with identity version %(theirs)s; this registry uses "
                                "%(ours)s. Update Sijill and encode again.")
                              % {"theirs": manifest.identity_version, "ours": IDENTITY_VERSION})
-    others = Package.objects.filter(cycle=cycle, status=PackageStatus.ACCEPTED, superseded=False)
+    # the other holders' packages: the sender's own one in use is the one this upload replaces, so a holder
+    # that sent a package with the wrong settings can still correct it
+    own = Q(agency__isnull=True) if agency is None else Q(agency=agency)
+    others = Package.objects.filter(cycle=cycle, status=PackageStatus.ACCEPTED, superseded=False).exclude(own)
     for other in others:
         path = storage.absolute(other.path)
         try:
@@ -254,9 +258,12 @@ def _check_schema(manifest, agency: Agency | None, sent: Path | None):
     if sent is not None:
         try:
             schema = load_schema(sent)
+        except UnicodeDecodeError:
+            raise PackageRefused(_("The linkage schema sent with the package is not UTF-8 text.")) from None
         except pprl.SchemaError as e:
+            problem = _last_part(str(e).replace(f"{sent.parent}{os.sep}", ""))  # no server path in the reason
             raise PackageRefused(_("The linkage schema sent with the package is not valid: %(error)s")
-                                 % {"error": _last_part(e)}) from None
+                                 % {"error": problem}) from None
         if schema.hash != manifest.schema_hash:
             raise PackageRefused(_("The linkage schema sent with the package is not the one it was encoded with."))
     else:
