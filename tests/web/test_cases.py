@@ -322,3 +322,29 @@ def test_clearing_one_case_keeps_another_cases_recalculation(team, world):
     world.enrolment.refresh_from_db()
     # reinstated, but without the deceased son's share
     assert (world.enrolment.status, world.enrolment.monthly_amount_iqd) == (EnrolmentStatus.ACTIVE, 175_000)
+
+
+def test_an_enrolment_two_cases_suspended_stays_suspended_until_both_are_cleared(team, world):
+    from test_eligibility_fixtures import hit
+
+    from sijill.exchange.models import Run
+    from sijill.registry.models import Person
+
+    daughter = Person.objects.get(record_id="REG-B3")
+    hit(Run.objects.get(cycle=world.cycle), daughter, "loans", "BNK-2",
+        {"bank": "Rafidain", "loan_no": "4002", "loan_amount_iqd": "30,000,000", "loan_date": "2024-03-01"})
+    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    worker = team["worker"]
+    for person in (world.widow, daughter):  # her remarriage, then her daughter's loan: both suspend
+        case = case_of(person)
+        to_notice(case, team)
+        workflow.response(case, actor=worker, reason="رد", replied=True)
+        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    world.enrolment.refresh_from_db()
+    assert world.enrolment.status == EnrolmentStatus.SUSPENDED
+    for person, expected in ((world.widow, EnrolmentStatus.SUSPENDED), (daughter, EnrolmentStatus.ACTIVE)):
+        case = case_of(person)
+        decisions.appeal(case, actor=worker, reason="اعتراض")
+        decisions.decide(case, Outcome.CLEARED, actor=worker, reason="قبل الاعتراض")
+        world.enrolment.refresh_from_db()
+        assert world.enrolment.status == expected, person  # the other case still holds it, then nothing does

@@ -8,7 +8,7 @@ case made is undone and any balance still owed is written off.
 
 from __future__ import annotations
 
-from django.db import router, transaction
+from django.db import models, router, transaction
 
 from sijill.audit.trail import record
 from sijill.registry.models import Enrolment, EnrolmentStatus
@@ -50,6 +50,7 @@ def _stop(case: Case, actor, request) -> None:
         before = (enrolment.status, enrolment.monthly_amount_iqd)
         if enrolment.pk in lasting:
             if enrolment.status != EnrolmentStatus.ACTIVE:
+                _hold(case, enrolment, actor, request, today)
                 continue
             enrolment.status = EnrolmentStatus.SUSPENDED
         else:
@@ -66,6 +67,27 @@ def _stop(case: Case, actor, request) -> None:
                status=[before[0], enrolment.status], amount_iqd=[before[1], enrolment.monthly_amount_iqd])
 
 
+def _hold(case: Case, enrolment: Enrolment, actor, request, today) -> None:
+    """Another case already suspended the enrolment: record that this case holds it too, so that clearing
+    the other case does not reinstate it while this one stands. The hold restores what the first case found."""
+    first = (EnrolmentChange.objects.filter(enrolment=enrolment, undone=False, status_after=enrolment.status)
+             .exclude(case=case).order_by("pk").first())
+    if first is None:  # suspended or stopped for a reason outside the cases: nothing of ours to hold
+        return
+    EnrolmentChange.objects.create(case=case, enrolment=enrolment, status_before=first.status_before,
+                                   status_after=enrolment.status, amount_before_iqd=enrolment.monthly_amount_iqd,
+                                   amount_after_iqd=enrolment.monthly_amount_iqd, on=today)
+    record("enrolment_held", request=request, user=actor, target=enrolment, case=case.reference,
+           status=enrolment.status, held_since=first.case.reference)
+
+
+def _held_by_another(change: EnrolmentChange) -> bool:
+    """Whether another standing decision suspended or stopped the enrolment (a recalculation alone does not)."""
+    return (EnrolmentChange.objects.filter(enrolment_id=change.enrolment_id, undone=False,
+                                           status_after__in=[EnrolmentStatus.SUSPENDED, EnrolmentStatus.STOPPED])
+            .exclude(status_before=models.F("status_after")).exclude(case_id=change.case_id).exists())
+
+
 def _undo(case: Case, actor, request) -> None:
     today = workflow.today()
     for change in case.enrolment_changes.filter(undone=False).order_by("-pk"):
@@ -73,7 +95,8 @@ def _undo(case: Case, actor, request) -> None:
         before = (enrolment.status, enrolment.monthly_amount_iqd)
         # Undo only what this case changed: another case's decision on the same enrolment (a death in the
         # household, say) stays.
-        if change.status_before != change.status_after and enrolment.status == change.status_after:
+        if (change.status_before != change.status_after and enrolment.status == change.status_after
+                and not _held_by_another(change)):
             enrolment.status = change.status_before
         enrolment.monthly_amount_iqd += change.amount_before_iqd - change.amount_after_iqd
         enrolment.status_reason = f"{case.reference}: reinstated"[:255]
