@@ -9,6 +9,7 @@ with ``sijill keys init --join`` / ``rotate --join`` on a copy handed over a tru
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -40,18 +41,22 @@ def open_cycle(*, user=None, request=None, note: str = "", rotate_registry_key: 
     """A new cycle with the registry's new linkage secret (and, on request, a new payload key pair)."""
     from sijill.audit.trail import record
 
-    if Cycle.objects.filter(state__in=[CycleState.OPEN, CycleState.RUNNING]).exists():
-        raise CycleError(_("A cycle is already open: close it before opening the next one."))
     folder = storage.registry_keys_dir()
-    current = registry_cycle()
-    if current is None:
-        folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        code = pprl.init_keys(folder, REGISTRY_HOLDER).cycle
-    elif Cycle.objects.filter(code=current).exists() or rotate_registry_key:
-        code = pprl.rotate_keys(folder, registry=rotate_registry_key).cycle
-    else:
-        code = current  # made at the command line for this cycle
-    cycle = Cycle.objects.create(code=code, opened_by=user if getattr(user, "pk", None) else None, note=note)
+    folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # One opener at a time (two analysts, or the page and the command line): the check, the key rotation and
+    # the new row go together, or two open cycles and a secret rotated twice would follow.
+    with open(folder.parent / ".open-cycle.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if Cycle.objects.filter(state__in=[CycleState.OPEN, CycleState.RUNNING]).exists():
+            raise CycleError(_("A cycle is already open: close it before opening the next one."))
+        current = registry_cycle()
+        if current is None:
+            code = pprl.init_keys(folder, REGISTRY_HOLDER).cycle
+        elif Cycle.objects.filter(code=current).exists() or rotate_registry_key:
+            code = pprl.rotate_keys(folder, registry=rotate_registry_key).cycle
+        else:
+            code = current  # made at the command line for this cycle
+        cycle = Cycle.objects.create(code=code, opened_by=user if getattr(user, "pk", None) else None, note=note)
     record("cycle_open", request=request, user=user, actor=None if user else "cli", target=cycle,
            registry_key=key_info(folder).registry_key, rotated_registry_key=rotate_registry_key)
     return cycle
