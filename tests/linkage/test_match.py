@@ -203,3 +203,22 @@ def test_dice_of_two_dense_filters_does_not_overflow():
     words = ", ".join(f"CAST(-1 AS BIGINT) AS f_w{i}_l, CAST(-1 AS BIGINT) AS f_w{i}_r" for i in range(8))
     sql = f"SELECT {dice_at_least('f', 0.85)} FROM (SELECT {words}, 512 AS f_bits_l, 512 AS f_bits_r)"
     assert duckdb.connect().execute(sql).fetchone() == (True,)
+
+
+def test_an_m_that_em_drives_below_what_splink_accepts_gets_the_floor():
+    """EM can push a level's m to 0.0 or a subnormal on small data; Splink 5 refuses it mid-run. Within
+    training it becomes the floor of an unseen level; outside, Splink's own check is untouched."""
+    from splink.internals import expectation_maximisation as em
+    from splink.internals.comparison_level import ComparisonLevel
+    from splink.internals.dialects import SplinkDialect
+
+    from sijill.linkage.model import M_FLOOR, _em_zero_m_floored
+
+    level = ComparisonLevel("l.x = r.x", SplinkDialect.from_string("duckdb"), label_for_charts="exact")
+    level._comparison_vector_value = 2
+    for tiny in (0.0, 1.4e-311):
+        with _em_zero_m_floored():
+            em.populate_m_u_from_lookup(set(), level, "x", {"x": {2: {"m_probability": tiny, "u_probability": 0.1}}})
+        assert (level.m_probability, level.u_probability) == (M_FLOOR, 0.1)
+    with pytest.raises(ValueError, match="below the minimum"):
+        em.populate_m_u_from_lookup(set(), level, "x", {"x": {2: {"m_probability": 0.0, "u_probability": 0.1}}})

@@ -7,6 +7,7 @@ sessions blocked on different tokens so that every comparison is estimated in on
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from splink import Linker, SettingsCreator, block_on
@@ -59,8 +60,36 @@ def _em_sessions(present: set[str]) -> list:
     return [block_on(*cols) for cols in options if set(cols) <= present][:2]
 
 
+@contextmanager
+def _em_zero_m_floored():
+    """EM can drive a level's m to 0.0 or below 1e-300 (no pair of that level keeps any match probability
+    once it underflows), which Splink 5 refuses with a ValueError mid-session. Such a level is rare, not impossible:
+    it gets ``M_FLOOR``, as an unseen level does."""
+    from splink.internals import expectation_maximisation as em
+
+    original = em.populate_m_u_from_lookup
+
+    def floored(fixed, level, column, lookup):
+        found = lookup.get(column, {}).get(level.comparison_vector_value)
+        m = found.get("m_probability") if found is not None else None
+        if isinstance(m, float) and m < 1e-300:  # 0.0, or a subnormal Splink refuses as well
+            found["m_probability"] = M_FLOOR
+        original(fixed, level, column, lookup)
+
+    em.populate_m_u_from_lookup = floored
+    try:
+        yield
+    finally:
+        em.populate_m_u_from_lookup = original
+
+
 def train(linker: Linker, present: set[str], *, seed: int = 1, max_pairs: float = 2e6) -> None:
     """Prior from deterministic rules, u by random sampling, m by EM (see the module docstring)."""
+    with _em_zero_m_floored():
+        _train(linker, present, seed=seed, max_pairs=max_pairs)
+
+
+def _train(linker: Linker, present: set[str], *, seed: int, max_pairs: float) -> None:
     t = linker.training
     rules = [r for r in PRIOR_RULES if set(r) <= present] or [PRIOR_FALLBACK]
     t.estimate_probability_two_random_records_match([block_on(*r) for r in rules], recall=0.7)
