@@ -3,72 +3,26 @@ search a person in Arabic, read the right-to-left page, and find it all in the a
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from conftest import DATA, IN_CI
+from conftest import DATA
+from served import ARGS, CHROMIUM, require_browser, server_env, serving, sijill
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "browser-test-pass"
-
-
-def _missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
-    return None
-
-
-def _sijill(*args: str, env: dict) -> None:
-    subprocess.run([str(Path(sys.executable).with_name("sijill")), *args], env=env, check=True, timeout=120,
-                   capture_output=True)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if why := _missing():
-        if IN_CI:
-            pytest.fail(f"CI must run the browser tests, but {why}")
-        pytest.skip(why)
+    require_browser()
     data = tmp_path_factory.mktemp("served")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(SIJILL_DATA_DIR=str(data), SIJILL_ENV="development", SIJILL_SECRET_KEY="browser-" + "k" * 40)
-    _sijill("manage", "migrate", "--verbosity", "0", env=env)
+    env = server_env(data)
+    sijill("manage", "migrate", "--verbosity", "0", env=env)
     shutil.copy(DATA / "members.csv", data / "members.csv")
-    _sijill("import", "registry", str(data / "members.csv"), "--schema", "members", env=env)
-    _sijill("manage", "demo_users", "--password", PASSWORD, env=env)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen([str(Path(sys.executable).with_name("sijill")), "serve", "--port", str(port),
-                                "--workers", "1", "--threads", "4", "--no-migrate"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("sijill serve did not answer within 15 s")
+    sijill("import", "registry", str(data / "members.csv"), "--schema", "members", env=env)
+    sijill("manage", "demo_users", "--password", PASSWORD, env=env)
+    with serving(env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

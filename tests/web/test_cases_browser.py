@@ -7,19 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI
+from served import ARGS, CHROMIUM, require_browser, server_env, serving, sijill
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 HERE = Path(__file__).parent
 SEED = f"""
 import sys; sys.path.insert(0, {str(HERE)!r})
@@ -46,21 +39,6 @@ print(json.dumps({"present": v.household_present, "conditions": v.living_conditi
 """
 
 
-def _missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"no Chromium at {CHROMIUM}"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
-    return None
-
-
-def _sijill(*args: str, env: dict) -> str:
-    return subprocess.run([str(Path(sys.executable).with_name("sijill")), *args], env=env, check=True, timeout=120,
-                          capture_output=True, text=True).stdout
-
-
 def _photo() -> bytes:
     from PIL import Image
 
@@ -79,35 +57,12 @@ def wait(page, condition: str, seconds: float = 15) -> None:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    if why := _missing():
-        if IN_CI:
-            pytest.fail(f"CI must run the browser tests, but {why}")
-        pytest.skip(why)
-    data = tmp_path_factory.mktemp("visits")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(SIJILL_DATA_DIR=str(data), SIJILL_ENV="development", SIJILL_SECRET_KEY="visits-" + "k" * 40)
-    _sijill("manage", "migrate", "--verbosity", "0", env=env)
-    case = int(_sijill("manage", "shell", "-c", SEED, env=env).split()[-1])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen([str(Path(sys.executable).with_name("sijill")), "serve", "--port", str(port),
-                                "--workers", "1", "--threads", "4", "--no-migrate"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("sijill serve did not answer within 15 s")
+    require_browser()
+    env = server_env(tmp_path_factory.mktemp("visits"))
+    sijill("manage", "migrate", "--verbosity", "0", env=env)
+    case = int(sijill("manage", "shell", "-c", SEED, env=env).split()[-1])
+    with serving(env) as base:
         yield base, case, env
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_a_report_written_offline_is_sent_when_the_connection_returns(served):
@@ -151,7 +106,7 @@ def test_a_report_written_offline_is_sent_when_the_connection_returns(served):
         assert "لا توجد ملفات بانتظار زيارتك" in page.inner_text("main")
         browser.close()
 
-    visit = json.loads(_sijill("manage", "shell", "-c", REPORT, env=env).strip().splitlines()[-1])
+    visit = json.loads(sijill("manage", "shell", "-c", REPORT, env=env).strip().splitlines()[-1])
     assert visit["visits"] == 1 and visit["present"] is False and visit["conditions"] == "comfortable"
     assert dt.datetime.fromisoformat(visit["received"]) >= back_online  # nothing arrived while offline
     assert round(visit["lat"], 4) == 33.3128 and visit["signature"] == "data:image/png;base64,"
@@ -178,7 +133,7 @@ def test_a_report_saved_while_the_outbox_is_sending_is_not_lost(served):
     from playwright.sync_api import sync_playwright
 
     base, _first, env = served
-    case = int(_sijill("manage", "shell", "-c", SECOND_CASE, env=env).split()[-1])
+    case = int(sijill("manage", "shell", "-c", SECOND_CASE, env=env).split()[-1])
     held = []
 
     def slow(route):
@@ -215,7 +170,7 @@ def test_a_report_saved_while_the_outbox_is_sending_is_not_lost(served):
         assert page.evaluate("() => localStorage.getItem('sijill.visits.outbox')") == "[]"
         browser.close()
 
-    stored = _sijill("manage", "shell", "-c", "from sijill.cases.models import Visit; "
+    stored = sijill("manage", "shell", "-c", "from sijill.cases.models import Visit; "
                      f"print(list(Visit.objects.filter(case_id={case}).values_list('observations', flat=True)))",
                      env=env)
     assert "أسرة فقيرة في بيت مستأجر" in stored.strip().splitlines()[-1]

@@ -4,17 +4,13 @@ the key reminder and which packages are in, starts the run, and the page follows
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI
-from test_browser import ARGS, CHROMIUM, PASSWORD, _missing
+from served import ARGS, CHROMIUM, require_browser, server_env, serving
+from test_browser import PASSWORD
 
 SETUP = """
 from sijill.web.bootstrap import setup
@@ -37,38 +33,15 @@ print(cycle.code)
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    if why := _missing():
-        if IN_CI:
-            pytest.fail(f"CI must run the browser tests, but {why}")
-        pytest.skip(why)
-    data = tmp_path_factory.mktemp("served-exchange")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(SIJILL_DATA_DIR=str(data), SIJILL_ENV="development", SIJILL_SECRET_KEY="browser-" + "k" * 40)
+    require_browser()
+    env = server_env(tmp_path_factory.mktemp("served-exchange"))
     # one process: the database, the demo users, a cycle with the registry's and the courts' packages recorded
     # (their files are not there: the run will fail, cleanly)
     setup = subprocess.run([sys.executable, "-c", SETUP.replace("PASSWORD", repr(PASSWORD))], env=env, check=True,
                            timeout=120, capture_output=True, text=True)
     code = setup.stdout.strip().splitlines()[-1]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen([str(Path(sys.executable).with_name("sijill")), "serve", "--port", str(port),
-                                "--workers", "1", "--threads", "4", "--no-migrate"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("sijill serve did not answer within 15 s")
+    with serving(env) as base:
         yield base, env, code
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_an_analyst_starts_a_run_and_the_page_follows_it_live(served):
