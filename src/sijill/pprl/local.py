@@ -13,15 +13,17 @@ from sijill.tabular import read_batches
 
 from .keys import HolderKeys, init_keys, trust_key
 from .pipeline import EncodeResult, encode
-from .schema import load_schema
+from .schema import LinkageSchema, load_schema
 
 SCHEMAS = Path(__file__).parent / "schemas"
 
 
-def encode_holders(root: Path, files: dict[str, Path], *, workers: int = 1,
+def encode_holders(root: Path, files: dict[str, Path], *, workers: int = 1, batch_rows: int = 50_000,
+                   schemas: dict[str, LinkageSchema] | None = None,
                    progress: Callable[[str, EncodeResult], None] | None = None) -> dict[str, Path]:
-    """Keys for ``registry`` and each agency in ``files`` (agency -> its extract; the shipped schema of the
-    same name), one package each in ``root``, and ``root/hub/trusted`` with their public keys.
+    """Keys for ``registry`` and each agency in ``files`` (agency -> its extract; its schema from ``schemas``,
+    else the shipped schema of the same name), one package each in ``root``, and ``root/hub/trusted`` with
+    their public keys.
 
     The registry trusts every agency's signing key, so it can open their payloads in the hits.
     Returns holder -> package path.
@@ -39,7 +41,8 @@ def encode_holders(root: Path, files: dict[str, Path], *, workers: int = 1,
             init_keys(keys, who, join=root / "keys" / "registry")
             trust_key(root / "keys" / "registry", keys / "holder.pub")
         (trusted / f"{who}.pub").write_bytes((keys / "holder.pub").read_bytes())
-        result = encode(read_batches(files[who]).batches, load_schema(SCHEMAS / f"{who}.yaml"), HolderKeys.load(keys),
+        schema = (schemas or {}).get(who) or load_schema(SCHEMAS / f"{who}.yaml")
+        result = encode(read_batches(files[who], batch_rows=batch_rows).batches, schema, HolderKeys.load(keys),
                         root / f"{who}.pkg", agency=who, workers=workers)
         packages[who] = result.package
         if progress:
