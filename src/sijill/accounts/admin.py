@@ -15,8 +15,24 @@ admin.site.index_title = _("Users and roles")
 admin.site.site_url = "/"
 
 
+class ManageUsersOnly:
+    """Admin pages for administrators (``manage_users``) only; nothing is ever deleted, because the audit
+    trail names it (a user is deactivated, a token revoked)."""
+
+    def has_module_permission(self, request):
+        return request.user.is_authenticated and request.user.can("manage_users")
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    has_change_permission = has_add_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ManageUsersOnly, BaseUserAdmin):
     form = UserAdminForm
     list_display = ("username", "first_name", "last_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
@@ -29,16 +45,6 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "role", "usable_password", "password1", "password2")}),
     )
 
-    def has_module_permission(self, request):
-        return request.user.is_authenticated and request.user.can("manage_users")
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    has_change_permission = has_add_permission = has_view_permission
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: the audit trail names users
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

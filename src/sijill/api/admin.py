@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from sijill.accounts.admin import ManageUsersOnly
 from sijill.audit.models import Action
 from sijill.audit.trail import record
 
@@ -19,7 +20,7 @@ from .models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ManageUsersOnly, admin.ModelAdmin):
     list_display = ("prefix", "user", "name", "sender_id", "expires_at", "revoked_at", "last_used_at")
     list_filter = ("revoked_at",)
     search_fields = ("prefix", "user__username", "name", "sender_id")
@@ -27,17 +28,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ("user", "name", "expires_at", "rate_per_minute", "sender_id", "sender_key")
     readonly_on_change = ("prefix", "user", "sender_id", "sender_key", "created_by", "created_at", "revoked_at",
                           "revoked_by", "last_used_at")
-
-    def has_module_permission(self, request):
-        return request.user.is_authenticated and request.user.can("manage_users")
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    has_change_permission = has_add_permission = has_view_permission
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # revoke instead: the audit trail names tokens
 
     def get_fields(self, request, obj=None):
         return self.fields if obj is None else ("name", "expires_at", "rate_per_minute", *self.readonly_on_change)
