@@ -20,6 +20,15 @@ DEMO_USERS = [
     ("agency", Role.AGENCY_DATA_OFFICER, [], "courts"),
     ("hotline", Role.HOTLINE_OPERATOR, [], ""),
     ("tipofficer", Role.TIP_OFFICER, [], ""),
+    ("rationclerk", Role.RATION_CLERK, ["بغداد"], ""),
+    ("rationplanner", Role.RATION_PLANNER, [], ""),
+    ("agent", Role.RATION_AGENT, [], ""),
+    ("citizen", Role.HOUSEHOLD_HEAD, [], ""),
+    ("damaan", Role.DAMAAN_OFFICER, [], ""),
+    ("employer", Role.EMPLOYER, [], ""),
+    ("worker", Role.INSURED_WORKER, [], ""),
+    ("surveymanager", Role.SURVEY_MANAGER, [], ""),
+    ("supervisor", Role.FIELD_SUPERVISOR, ["بغداد"], ""),
 ]
 
 

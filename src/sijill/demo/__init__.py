@@ -52,11 +52,20 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
                   "the registry opens its hits[/bold]")
     from .cycle import run_cycle
 
-    run_cycle(world, workdir / "holders", console)
-    console.print(f"  batch part done in {time.monotonic() - started:.0f} s")
+    figures: dict[str, object] = {"social_registry": run_cycle(world, workdir / "holders", console)}
+    figures["batch_seconds"] = round(time.monotonic() - started, 1)
+    write_summary(workdir, figures)
+    console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in {workdir / 'summary.json'}")
 
     console.print("\n[bold]6. The web system (Arabic, right to left; English on request)[/bold]")
     _serve(data_dir, console, serve=serve, port=port)
+
+
+def write_summary(workdir: Path, figures: dict[str, object]) -> Path:
+    """The demo's figures, one object per system, for machines (and for checking one run against another)."""
+    path = workdir / "summary.json"
+    path.write_text(json.dumps(figures, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
 
 
 def _show_sample(workdir: Path, console: Console) -> None:

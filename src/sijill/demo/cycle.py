@@ -18,7 +18,8 @@ from rich.table import Table
 from .holders import REGISTRY, encode_as_holders, world_files
 
 
-def run_cycle(world: Path, holders: Path, console: Console) -> None:
+def run_cycle(world: Path, holders: Path, console: Console) -> dict[str, object]:
+    """Run the social registry's cycle and return its figures for summary.json."""
     from sijill.exchange import cycles, runs, storage, trust
     from sijill.exchange.models import Agency
 
@@ -29,6 +30,7 @@ def run_cycle(world: Path, holders: Path, console: Console) -> None:
     console.print(f"  cycle {cycle.code} opened: a new linkage secret in {storage.registry_keys_dir()}; each agency "
                   "joins it with its own key folder")
 
+    figures: dict[str, object] = {"cycle": cycle.code, "packages": 0}
     table = Table(title="Each holder encodes and signs its extract, then uploads the package")
     for col in ("holder", "records encoded", "encode (s)", "upload"):
         table.add_column(col)
@@ -44,6 +46,7 @@ def run_cycle(world: Path, holders: Path, console: Console) -> None:
             with open(shipped.archive, "rb") as f:
                 package = receive_package(f, agency=agency, user=None)
             verdict = f"accepted, sha256 {package.sha256[:12]}…"
+            figures["packages"] += 1
         except PackageRefused as e:
             verdict = f"[red]refused: {e.reason}[/red]"
         table.add_row(shipped.holder, f"{shipped.records:,}", f"{seconds:.1f}", verdict)
@@ -67,13 +70,22 @@ def run_cycle(world: Path, holders: Path, console: Console) -> None:
     run.refresh_from_db()
     if run.state != "succeeded":
         console.print(f"[red]the run {run.state}: {run.error or worker.stderr.read()[-2000:]}[/red]")
-        return
+        figures["run"] = run.state
+        return figures
     _summary(run, time.monotonic() - started, console)
     _duplicates(run, world, console)
-    _findings(run.cycle, console)
+    result = _findings(run.cycle, console)
+    from sijill.registry.models import Person
+
+    figures.update(run="succeeded", persons=Person.objects.count(), hits=run.hits.count(),
+                   hits_by_class=dict(Counter(run.hits.values_list("match_class", flat=True))),
+                   findings=sum(result.raised.values()), findings_by_rule=dict(result.raised),
+                   cases=result.cases_opened, duplicate_pairs=(run.log.get("dedupe") or {}).get("found", 0),
+                   run_seconds=round(time.monotonic() - started, 1))
+    return figures
 
 
-def _findings(cycle, console: Console) -> None:
+def _findings(cycle, console: Console):
     """The rules in force over the cycle's hits: findings, grouped per person into cases to verify."""
     from sijill.eligibility.evaluate import evaluate_cycle
     from sijill.eligibility.models import Rule
@@ -92,6 +104,7 @@ def _findings(cycle, console: Console) -> None:
     console.print(f"  {result.cases_opened:,} cases opened for verification ({result.cases_joined:,} findings joined "
                   "an open case). Hits for review raise nothing until an analyst accepts them; a case stops "
                   "nothing until a field visit, a notice, the response period and a decision.")
+    return result
 
 
 def _duplicates(run, world: Path, console: Console) -> None:
