@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from sijill.audit.models import Action
 from sijill.audit.trail import record
 
-from .forms import UserAdminForm
+from .forms import AdminLoginForm, UserAdminForm
 from .models import User
 
 admin.site.site_header = admin.site.site_title = _("Sijill administration")
 admin.site.index_title = _("Users and roles")
 admin.site.site_url = "/"
+admin.site.login_form = AdminLoginForm  # under the same lockout as the site's login
 
 
 class ManageUsersOnly:

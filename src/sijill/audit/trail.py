@@ -52,7 +52,7 @@ def _actor_of(request, user, actor: str | None) -> tuple[str, str]:
 def record(action: str, *, request=None, user=None, actor: str | None = None, target=None,
            target_type: str = "", target_id: str = "", ip: str | None = None, **details) -> AuditEntry:
     """Append one entry. ``target`` is a model instance (its label and natural key are kept)."""
-    from sijill.accounts.throttle import client_ip
+    from sijill.accounts.lockout import client_ip
 
     name, role = _actor_of(request, user, actor)
     if target is not None:

@@ -11,7 +11,7 @@ from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sijill.accounts.throttle import client_ip
+from sijill.accounts.lockout import client_ip
 from sijill.audit.models import AuditEntry
 from sijill.audit.trail import record
 from sijill.registry.importing.kinds import ascii_digits
