@@ -397,7 +397,7 @@ def hits_open(
     import pyarrow.parquet as pq
 
     from sijill.pprl import PprlError, RegistryKeys, TrustStore, open_hits
-    from sijill.tabular import write_csv
+    from sijill.spreadsheet import write_csv
 
     try:
         opened = open_hits(hits, RegistryKeys.load(keys), maps, TrustStore.from_dir(keys))

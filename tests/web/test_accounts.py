@@ -206,5 +206,6 @@ def test_an_administrator_cannot_give_a_new_user_a_weak_password():
     assert weak.status_code == 200 and not User.objects.filter(username="newclerk").exists()
     assert "errorlist" in weak.content.decode()
     strong = "amber tractor violin 93"
-    assert client.post("/admin/accounts/user/add/", {**form, "password1": strong, "password2": strong}).status_code == 302
+    added = client.post("/admin/accounts/user/add/", {**form, "password1": strong, "password2": strong})
+    assert added.status_code == 302
     assert User.objects.get(username="newclerk").check_password(strong)

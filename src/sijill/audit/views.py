@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from sijill import spreadsheet
 from sijill.accounts.access import requires
 from sijill.registry.views import page_number
 
@@ -42,8 +41,7 @@ def export(request):
            filters=form.as_dict() if form.is_bound and form.is_valid() else {})
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = spreadsheet.csv_writer(response)
     writer.writerow(["seq", "at", "actor", "role", "action", "target_type", "target_id", "details", "ip",
                      "prev_hash", "hash"])
     for e in entries.iterator(chunk_size=2000):

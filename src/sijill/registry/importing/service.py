@@ -21,7 +21,8 @@ from pathlib import Path
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from sijill.tabular import ROW, TableSource, read_batches, write_csv
+from sijill.spreadsheet import write_csv
+from sijill.tabular import ROW, TableSource, read_batches
 
 from ..bulk import ensure_indexes, indexes_built_after
 from ..models import ImportIssue, ImportRun, ImportStatus, Person
