@@ -209,3 +209,19 @@ def test_an_administrator_cannot_give_a_new_user_a_weak_password():
     added = client.post("/admin/accounts/user/add/", {**form, "password1": strong, "password2": strong})
     assert added.status_code == 302
     assert User.objects.get(username="newclerk").check_password(strong)
+
+
+def test_an_administrator_setting_another_users_password_is_in_the_trail():
+    admin = make_user("administrator", "boss", is_staff=True, is_superuser=True)
+    clerk = make_user("caseworker", "sara")
+    client = Client()
+    client.force_login(admin)
+    new = "amber tractor violin 93"
+    response = client.post(f"/admin/accounts/user/{clerk.pk}/password/",
+                           {"usable_password": "true", "password1": new, "password2": new})
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert clerk.check_password(new)
+    entry = AuditEntry.objects.get(action="password_reset")
+    assert (entry.actor, entry.target_id, entry.details_dict["own"]) == ("boss", "sara", False)
+    assert new not in entry.details

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
+
+from sijill.audit.models import Action
+from sijill.audit.trail import record
 
 from . import package_views, registry_views
 from .auth import TokenAuth
@@ -25,6 +29,18 @@ api = NinjaAPI(title="Sijill API", version="1.0.0", description=DESCRIPTION, aut
                urls_namespace="api")
 
 
+def _token_prefix(request) -> str:
+    """The prefix of the token the request carried (not secret: it names the token, it does not open it)."""
+    parts = request.headers.get("Authorization", "").strip().partition(" ")[2].strip().split("_")
+    return parts[1][:16] if len(parts) >= 3 and parts[0] == "sjl" else ""
+
+
+def audited(request, code: str, status: int) -> None:
+    """Every refusal in the audit trail: who (the token's user, or anonymous), which token, why."""
+    record(Action.API_REFUSED, request=request, target_type="api", target_id=request.path[:64],
+           code=code, status=status, token=_token_prefix(request))
+
+
 def refusal(code: str, message: str, status: int, *, header: dict | None = None,
             action: str = "") -> JsonResponse:
     body = {"message": {"correlation_id": str(uuid.uuid4()), "error": {"code": code, "message": message}}}
@@ -36,6 +52,7 @@ def refusal(code: str, message: str, status: int, *, header: dict | None = None,
 
 @api.exception_handler(TokenRefused)
 def token_refused(request, exc: TokenRefused):
+    audited(request, exc.code, 401)
     response = refusal(exc.code, exc.message, 401)
     response["WWW-Authenticate"] = 'Bearer realm="sijill", error="invalid_token"'
     return response
@@ -43,6 +60,7 @@ def token_refused(request, exc: TokenRefused):
 
 @api.exception_handler(RateLimited)
 def rate_limited(request, exc: RateLimited):
+    audited(request, "err.rate.limited", 429)
     response = refusal("err.rate.limited", f"More than {exc.limit} requests a minute for this token; "
                        f"retry after {exc.retry_after} seconds.", 429)
     response["Retry-After"] = str(exc.retry_after)
@@ -51,13 +69,30 @@ def rate_limited(request, exc: RateLimited):
 
 @api.exception_handler(Refused)
 def envelope_refused(request, exc: Refused):
+    if exc.code != "err.role.forbidden":  # that one is in the trail already, as an access denied
+        audited(request, exc.code, exc.status)
     return refusal(exc.code, exc.message, exc.status, header=exc.header, action=exc.action)
 
 
 @api.exception_handler(ValidationError)
 def not_valid(request, exc: ValidationError):
     problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors)
+    audited(request, "err.request.bad", 422)
     return refusal("err.request.bad", f"The request does not have the expected shape: {problems}", 422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """Ninja's own refusals (a body that is not JSON), in the documented shape."""
+    message = "The request body is not a JSON object." if exc.status_code == 400 else str(exc)
+    audited(request, "err.request.bad", exc.status_code)
+    return refusal("err.request.bad", message, exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request, exc: RequestDataTooBig):
+    audited(request, "err.request.too_large", 413)
+    return refusal("err.request.too_large", "The request is larger than the registry accepts.", 413)
 
 
 api.add_router("/registry", registry_views.router)

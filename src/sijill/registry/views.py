@@ -75,7 +75,7 @@ def import_page(request):
             result = services.import_upload(form.cleaned_data["file"], form.cleaned_data["schema"], request.user,
                                             request)
         except (FileFormatError, SchemaError, ValueError) as e:
-            form.add_error("file", str(e))
+            form.add_error("file", _("This file cannot be imported: %(reason)s") % {"reason": e})
         else:
             messages.success(request, _("Imported %(n)d rows.") % {"n": result.imported})
             return redirect("registry:import_run", pk=result.run_id)

@@ -22,12 +22,12 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from sijill.spreadsheet import write_csv
-from sijill.tabular import ROW, TableSource, read_batches
+from sijill.tabular import ROW, FileFormatError, TableSource, read_batches
 
 from ..bulk import ensure_indexes, indexes_built_after
 from ..models import ImportIssue, ImportRun, ImportStatus, Person
 from .rows import Issue, Parsed, work
-from .schema import Schema, load_schema
+from .schema import Schema, SchemaError, load_schema
 from .writers import WRITERS
 
 REPORT_COLUMNS = ["file", "row", "field", "value", "reason", "action"]
@@ -77,9 +77,15 @@ def import_file(path: Path | str, schema: str | Schema, *, actor: str = "cli", u
 
     started = time.perf_counter()
     path = Path(path)
-    schema = schema if isinstance(schema, Schema) else load_schema(schema)
-    source = read_batches(path, batch_rows=batch_rows)
-    columns = schema.columns(source.header, path)
+    try:
+        schema = schema if isinstance(schema, Schema) else load_schema(schema)
+        source = read_batches(path, batch_rows=batch_rows)
+        columns = schema.columns(source.header, path)
+    except (FileFormatError, SchemaError, ValueError) as e:  # refused before anything is written: audited too
+        record(Action.IMPORT_REFUSED, request=audit_request, user=user, actor=None if user else actor,
+               target_type="import", target_id=path.name, file=path.name,
+               schema=getattr(schema, "name", schema), reason=str(e).replace(str(path), path.name)[:500])
+        raise
     target = schema.name if schema.name in WRITERS else _writer_for(schema)
     alias = router.db_for_write(Person)
     run = ImportRun.objects.using(alias).create(schema=schema.name, file_name=path.name[:255],
