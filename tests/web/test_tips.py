@@ -228,3 +228,13 @@ def test_a_closed_tip_cannot_be_confirmed(people):
     operator.post(f"/tips/{tip.pk}/confirm/", {"person": reg1.pk})
     tip.refresh_from_db()
     assert tip.state == "closed" and tip.case is None and not Case.objects.exists()
+
+
+def test_a_subject_named_as_long_as_the_form_allows_fits_its_key_and_groups(people):
+    """The probe: three long name parts made a subject key longer than its column (a 500 on PostgreSQL)."""
+    operator, _ = client_for(Role.HOTLINE_OPERATOR)
+    long_name = " ".join(["محمد" * 16, "كاظم" * 16, "جعفر" * 16])  # 194 characters: the form allows 200
+    first = record(operator, subject_name=long_name, subject_governorate="البصرة")
+    second = record(operator, subject_name=long_name, subject_governorate="البصرة", category="marriage")
+    limit = Tip._meta.get_field("subject_key").max_length
+    assert 0 < len(first.subject_key) <= limit and first.subject_key == second.subject_key
