@@ -32,6 +32,7 @@ class Action(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("Password set by an administrator")
     API_REFUSED = "api_refused", _("API request refused")
     IMPORT_REFUSED = "import_refused", _("Import refused")
+    ALERT = "alert", _("Unusual activity")
 
 
 class AuditEntryQuerySet(models.QuerySet):

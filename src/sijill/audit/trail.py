@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from . import alerts
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -63,6 +64,8 @@ def record(action: str, *, request=None, user=None, actor: str | None = None, ta
                        details=canonical_json(details) if details else "",
                        ip=(ip or client_ip(request) or "")[:45])
     _append(entry, router.db_for_write(AuditEntry))
+    if action in alerts.rules():
+        alerts.check(entry, record)
     return entry
 
 

@@ -11,6 +11,7 @@ from sijill import spreadsheet
 from sijill.accounts.access import requires
 from sijill.registry.views import page_number
 
+from . import alerts
 from .forms import TrailFilterForm
 from .models import Action, AuditEntry
 from .trail import record, verify
@@ -30,7 +31,8 @@ def trail(request):
     page = Paginator(entries, 50).get_page(page_number(request.GET))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                "alerts": alerts.recent()})
 
 
 @requires("browse_audit")
