@@ -25,15 +25,6 @@ IP_FACTOR = 4  # one address may fail this many times more than one user name (a
 LOCKED_MESSAGE = _("Too many failed logins. Try again in %(minutes)d minutes.")
 
 
-def client_ip(request) -> str | None:
-    """The caller's address: the first forwarded one behind our own proxy, else the connection's."""
-    if request is None:
-        return None
-    if settings.BEHIND_PROXY and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def failure_limit(request, credentials) -> int:
     return settings.LOGIN_MAX_FAILURES
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
@@ -41,6 +42,16 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
+def client_ip(request) -> str | None:
+    """The caller's address: the first forwarded one behind our own proxy, else the connection's. Here, in
+    the lowest app, because the trail records it and the login lockout and the tips' status page count by it."""
+    if request is None:
+        return None
+    if settings.BEHIND_PROXY and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
+        return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def _actor_of(request, user, actor: str | None) -> tuple[str, str]:
     user = user or (getattr(request, "user", None) if request is not None else None)
     if actor:
@@ -53,8 +64,6 @@ def _actor_of(request, user, actor: str | None) -> tuple[str, str]:
 def record(action: str, *, request=None, user=None, actor: str | None = None, target=None,
            target_type: str = "", target_id: str = "", ip: str | None = None, **details) -> AuditEntry:
     """Append one entry. ``target`` is a model instance (its label and natural key are kept)."""
-    from sijill.accounts.lockout import client_ip
-
     name, role = _actor_of(request, user, actor)
     if target is not None:
         target_type = target_type or target._meta.model_name

@@ -11,9 +11,8 @@ from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sijill.accounts.lockout import client_ip
 from sijill.audit.models import AuditEntry
-from sijill.audit.trail import record
+from sijill.audit.trail import client_ip, record
 from sijill.registry.importing.kinds import ascii_digits
 
 from . import sealing
