@@ -25,6 +25,7 @@ S = CaseState
 def team(world):
     evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
     return {"worker": make_user("caseworker", "cw-baghdad", governorates=["بغداد"]),
+            "decider": make_user("caseworker", "cw-baghdad-2", governorates=["بغداد"]),
             "basra": make_user("caseworker", "cw-basra", governorates=["البصرة"]),
             "researcher": make_user("field_researcher", "fr-1", governorates=["بغداد"]),
             "other": make_user("field_researcher", "fr-2", governorates=["بغداد"])}
@@ -50,7 +51,7 @@ def test_no_transition_skips_the_visit_or_the_response_period(team, world, monke
     settings.CASE_RESPONSE_DAYS = 30
     case, worker = case_of(world.widow), team["worker"]
     for step in (lambda: workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="x"),
-                 lambda: decisions.decide(case, Outcome.CLEARED, actor=worker, reason="x"),
+                 lambda: decisions.decide(case, Outcome.CLEARED, actor=team["decider"], reason="x"),
                  lambda: workflow.close(case, actor=worker, reason="x")):
         with pytest.raises(workflow.TransitionError):
             step()
@@ -60,16 +61,16 @@ def test_no_transition_skips_the_visit_or_the_response_period(team, world, monke
     visit(case, team["researcher"])
     workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت الزواج")
     with pytest.raises(workflow.TransitionError):  # a confirmation needs the notice and its period
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="x")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="x")
     notice = notices.issue_notice(case, actor=worker)
     assert notice.respond_by == workflow.today() + dt.timedelta(days=30) and case.due_on == notice.respond_by
     with pytest.raises(workflow.TransitionError, match="مدة الرد"):
         workflow.response(case, actor=worker, reason="no reply", replied=False)
     with pytest.raises(workflow.TransitionError):
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="x")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="x")
     monkeypatch.setattr(workflow, "today", lambda: notice.respond_by + dt.timedelta(days=1))
     workflow.response(case, actor=worker, reason="انتهت المدة دون رد", replied=False)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     states = list(case.events.values_list("from_state", "to_state"))
     assert states == [("", S.OPENED), (S.OPENED, S.ASSIGNED), (S.ASSIGNED, S.VISITED), (S.VISITED, S.PROPOSED),
                       (S.PROPOSED, S.NOTICE_SENT), (S.NOTICE_SENT, S.RESPONSE), (S.RESPONSE, S.DECIDED)]
@@ -82,7 +83,7 @@ def test_a_confirmed_decision_suspends_and_recovers_and_an_appeal_reinstates(tea
     case, worker = case_of(world.widow), team["worker"]
     to_notice(case, team)
     workflow.response(case, actor=worker, reason="ردّت المستفيدة", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.SUSPENDED
     # Paid months that began on or after 2023-03-15: April 2023 to June 2025, 27 months of 225,000.
@@ -94,7 +95,7 @@ def test_a_confirmed_decision_suspends_and_recovers_and_an_appeal_reinstates(tea
 
     decisions.appeal(case, actor=worker, reason="اعتراض: العقد لشخص آخر")
     assert case.state == S.RESPONSE and case.appeals == 1
-    decisions.decide(case, Outcome.CLEARED, actor=worker, reason="قبل الاعتراض")
+    decisions.decide(case, Outcome.CLEARED, actor=team["decider"], reason="قبل الاعتراض")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.ACTIVE
     assert recovery.balance(case.recovery) == 0
@@ -105,7 +106,7 @@ def test_a_death_recalculates_the_households_amount(team, world):
     case, worker = case_of(world.son), team["worker"]
     to_notice(case, team)
     workflow.response(case, actor=worker, reason="أكدت الأسرة الوفاة", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.ACTIVE and world.enrolment.monthly_amount_iqd == 175_000
     assert case.recovery.amount_due_iqd == 17 * 50_000  # February 2024 to June 2025: the son's share
@@ -115,7 +116,7 @@ def test_instalments_add_up_exactly_and_entries_never_exceed_the_balance(team, w
     case, worker = case_of(world.widow), team["worker"]
     to_notice(case, team)
     workflow.response(case, actor=worker, reason="رد", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     owed = case.recovery
     owed.amount_due_iqd = 1_000_001
     owed.save()
@@ -236,10 +237,15 @@ def test_the_case_page_walks_a_case_to_its_decision(team, world, client, monkeyp
     pdf = client.get(f"/cases/notices/{case.notices.get().pk}.pdf")
     assert pdf["Content-Type"] == "application/pdf"
     client.post(f"/cases/{case.pk}/response/", {"response-replied": "on", "response-reason": "رد المستفيدة"})
+    refused = client.post(f"/cases/{case.pk}/decide/", {"decide-outcome": "confirmed", "decide-reason": "قرار"},
+                          follow=True)
+    case.refresh_from_db()
+    assert case.state == S.RESPONSE and "أربع عيون" in refused.content.decode()  # the proposer cannot decide
+    client.force_login(team["decider"])
     client.post(f"/cases/{case.pk}/decide/", {"decide-outcome": "confirmed", "decide-reason": "قرار"})
     case.refresh_from_db()
-    assert case.state == S.DECIDED and case.outcome == Outcome.CONFIRMED
-    assert CaseEvent.objects.filter(case=case, actor=worker).count() >= 5
+    assert case.state == S.DECIDED and case.outcome == Outcome.CONFIRMED and case.decided_by == team["decider"]
+    assert CaseEvent.objects.filter(case=case, actor=worker).count() >= 4
 
 
 def test_viewing_a_visit_photo_is_audited(team, world, client):
@@ -265,11 +271,11 @@ def test_an_appeal_against_a_clearance_cannot_confirm_without_a_notice(team, wor
     workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
     visit(case, team["researcher"], recommendation="cleared")
     workflow.propose(case, Outcome.CLEARED, actor=worker, reason="لم يثبت")
-    decisions.decide(case, Outcome.CLEARED, actor=worker, reason="تبرئة")
+    decisions.decide(case, Outcome.CLEARED, actor=team["decider"], reason="تبرئة")
     decisions.appeal(case, actor=worker, reason="طعن")
     assert case.state == S.RESPONSE and not case.notices.exists()
     with pytest.raises(workflow.TransitionError):
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="تأكيد دون إشعار")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="تأكيد دون إشعار")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.ACTIVE and not hasattr(case, "recovery")
 
@@ -285,7 +291,7 @@ def test_a_person_recorded_twice_in_one_household_costs_one_members_share(team, 
     assert list(case.findings.values_list("rule__code", "monthly_amount_iqd")) == [("duplicate", 50_000)]
     to_notice(case, team)
     workflow.response(case, actor=worker, reason="رد", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     # the household keeps its enrolment, without the duplicate member's share; only that share is recovered
     assert world.enrolment.status == EnrolmentStatus.ACTIVE and world.enrolment.monthly_amount_iqd == 175_000
@@ -299,7 +305,7 @@ def test_the_case_page_shows_conditions_and_enrolment_changes_in_arabic(team, wo
     workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت الزواج")
     notices.issue_notice(case, actor=worker)
     workflow.response(case, actor=worker, reason="رد", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     client.force_login(worker)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     for english in ("comfortable", "active →", "→ suspended"):
@@ -313,12 +319,12 @@ def test_clearing_one_case_keeps_another_cases_recalculation(team, world):
         case = case_of(person)
         to_notice(case, team)
         workflow.response(case, actor=worker, reason="رد", replied=True)
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     assert (world.enrolment.status, world.enrolment.monthly_amount_iqd) == (EnrolmentStatus.SUSPENDED, 175_000)
     widow = case_of(world.widow)
     decisions.appeal(widow, actor=worker, reason="اعتراض: العقد لشخص آخر")
-    decisions.decide(widow, Outcome.CLEARED, actor=worker, reason="قبل الاعتراض")
+    decisions.decide(widow, Outcome.CLEARED, actor=team["decider"], reason="قبل الاعتراض")
     world.enrolment.refresh_from_db()
     # reinstated, but without the deceased son's share
     assert (world.enrolment.status, world.enrolment.monthly_amount_iqd) == (EnrolmentStatus.ACTIVE, 175_000)
@@ -339,12 +345,34 @@ def test_an_enrolment_two_cases_suspended_stays_suspended_until_both_are_cleared
         case = case_of(person)
         to_notice(case, team)
         workflow.response(case, actor=worker, reason="رد", replied=True)
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.SUSPENDED
     for person, expected in ((world.widow, EnrolmentStatus.SUSPENDED), (daughter, EnrolmentStatus.ACTIVE)):
         case = case_of(person)
         decisions.appeal(case, actor=worker, reason="اعتراض")
-        decisions.decide(case, Outcome.CLEARED, actor=worker, reason="قبل الاعتراض")
+        decisions.decide(case, Outcome.CLEARED, actor=team["decider"], reason="قبل الاعتراض")
         world.enrolment.refresh_from_db()
         assert world.enrolment.status == expected, person  # the other case still holds it, then nothing does
+
+
+@pytest.mark.parametrize("outcome", [Outcome.CONFIRMED, Outcome.CLEARED])
+def test_whoever_proposes_a_decision_cannot_take_it(team, world, outcome):
+    """Four eyes: a stop and its recovery (confirmed), a reinstatement and its write-off (cleared), and a new
+    decision after an appeal, are each taken by someone other than the person who proposed them."""
+    case, worker, decider = case_of(world.widow), team["worker"], team["decider"]
+    workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
+    visit(case, team["researcher"])
+    workflow.propose(case, outcome, actor=worker, reason="اقتراح")
+    if outcome == Outcome.CONFIRMED:
+        notices.issue_notice(case, actor=worker)
+        workflow.response(case, actor=worker, reason="رد", replied=True)
+    with pytest.raises(workflow.TransitionError, match="أربع عيون"):
+        decisions.decide(case, outcome, actor=worker, reason="قراري")
+    decisions.decide(case, outcome, actor=decider, reason="قرار")
+    case.refresh_from_db()
+    assert case.state == S.DECIDED and case.decided_by == decider
+    decisions.appeal(case, actor=worker, reason="اعتراض")
+    with pytest.raises(workflow.TransitionError, match="أربع عيون"):  # the proposal still stands after an appeal
+        decisions.decide(case, Outcome.CLEARED, actor=worker, reason="قراري")
+    decisions.decide(case, Outcome.CLEARED, actor=decider, reason="قبل الاعتراض")

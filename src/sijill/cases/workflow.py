@@ -3,8 +3,8 @@
     opened -> assigned -> visited -> proposed -> notice_sent -> response -> decided -> closed
                                         \\________ cleared after the visit ______/      appeal -> response
 
-No path reaches a decision without a visit (``visited`` is reached only by a visit report), and no
-confirmation without the response period: ``notice_sent -> response`` needs the beneficiary's reply or the
+No path reaches a decision without a visit (``visited`` is reached only by a visit report), no decision is
+taken by the person who proposed it (four eyes), and no confirmation without the response period: ``notice_sent -> response`` needs the beneficiary's reply or the
 end of the period the notice gave. Clearing, which takes nothing from anyone, may follow the visit at once.
 """
 
@@ -123,11 +123,20 @@ def decide(case: Case, outcome: str, *, actor, reason: str, request=None) -> Cas
     if outcome == Outcome.CONFIRMED and (case.state == S.PROPOSED or not case.notices.exists()):
         # also after an appeal against a clearance taken straight after the visit: no notice was ever sent
         raise TransitionError(gettext("A confirmation needs a notice and its response period."))
+    if proposer(case) == getattr(actor, "pk", actor):
+        raise TransitionError(gettext("Whoever proposed the decision cannot take it: another person decides "
+                                      "(four eyes)."))
     with transaction.atomic(using=router.db_for_write(Case)):
         case.outcome = outcome
         case.decided_by, case.decided_at = actor, timezone.now()
         return move(case, S.DECIDED, actor=actor, reason=reason, request=request, outcome=outcome,
                     due_on=today() + dt.timedelta(days=appeal_days()))
+
+
+def proposer(case: Case) -> int | None:
+    """Who proposed the decision now due (the latest proposal): the one person who may not take it. A stop, a
+    recovery and a write-off (a clearance writes off what is owed) all follow from the decision."""
+    return case.events.filter(to_state=S.PROPOSED).order_by("-pk").values_list("actor_id", flat=True).first()
 
 
 def close(case: Case, *, actor, reason: str, request=None) -> CaseEvent:
