@@ -4,8 +4,9 @@
                                         \\________ cleared after the visit ______/      appeal -> response
 
 No path reaches a decision without a visit (``visited`` is reached only by a visit report), no decision is
-taken by the person who proposed it (four eyes), and no confirmation without the response period: ``notice_sent -> response`` needs the beneficiary's reply or the
-end of the period the notice gave. Clearing, which takes nothing from anyone, may follow the visit at once.
+taken by the person who proposed it (four eyes), and no confirmation without the response period:
+``notice_sent -> response`` needs the beneficiary's reply or the end of the period the notice gave.
+Clearing, which takes nothing from anyone, may follow the visit at once.
 """
 
 from __future__ import annotations
