@@ -33,6 +33,8 @@ class Action(models.TextChoices):
     API_REFUSED = "api_refused", _("API request refused")
     IMPORT_REFUSED = "import_refused", _("Import refused")
     ALERT = "alert", _("Unusual activity")
+    BACKUP = "backup", _("Backup")
+    RESTORE = "restore", _("Restore from a backup")
 
 
 class AuditEntryQuerySet(models.QuerySet):
