@@ -154,7 +154,8 @@ def main() -> None:
         for users in (int(u) for u in args.users.split(",")):
             rows = locust(base, users, args.seconds, env, args.workdir / f"locust-{label.lower()}-{users}")
             print(f"\n{label}, {users} users, {args.seconds} s:")
-            print(f"  {'page':<22} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>6}")
+            print(f"  {'page':<22} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+                  f"{'req/s':>6}")
             for r in rows:
                 print(f"  {r['Name']:<22} {r['Request Count']:>8} {r['Failure Count']:>6} {r['50%']:>7} "
                       f"{r['95%']:>7} {r['99%']:>7} {float(r['Requests/s']):>6.1f}")

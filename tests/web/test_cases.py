@@ -376,3 +376,30 @@ def test_whoever_proposes_a_decision_cannot_take_it(team, world, outcome):
     with pytest.raises(workflow.TransitionError, match="أربع عيون"):  # the proposal still stands after an appeal
         decisions.decide(case, Outcome.CLEARED, actor=worker, reason="قراري")
     decisions.decide(case, Outcome.CLEARED, actor=decider, reason="قبل الاعتراض")
+
+
+def test_confirmed_cleared_and_confirmed_again_leaves_a_consistent_ledger(team, world):
+    """The probe: the clearance's write-off stayed standing after a new confirmation, so nothing was owed."""
+    case, worker, decider = case_of(world.widow), team["worker"], team["decider"]
+    to_notice(case, team)
+    workflow.response(case, actor=worker, reason="رد", replied=True)
+    decisions.decide(case, Outcome.CONFIRMED, actor=decider, reason="قرار")
+    due = case.recovery.amount_due_iqd
+    recovery.add_entry(case.recovery, EntryKind.PAYMENT, 1_000_000, dt.date(2026, 1, 5), actor=worker)
+    decisions.appeal(case, actor=worker, reason="اعتراض")
+    decisions.decide(case, Outcome.CLEARED, actor=decider, reason="قبل الاعتراض")
+    assert recovery.balance(case.recovery) == 0
+    decisions.appeal(case, actor=worker, reason="طعن الوزارة: العقد صحيح")
+    decisions.decide(case, Outcome.CONFIRMED, actor=decider, reason="قرار ثان")
+    case.recovery.refresh_from_db()
+    ledger = [(e.kind, e.amount_iqd) for e in case.recovery.entries.order_by("pk")]
+    assert ledger == [(EntryKind.PAYMENT, 1_000_000), (EntryKind.WRITE_OFF, due - 1_000_000),
+                      (EntryKind.REVERSAL, due - 1_000_000)]
+    assert recovery.balance(case.recovery) == case.recovery.amount_due_iqd - 1_000_000 > 0
+    world.enrolment.refresh_from_db()
+    assert world.enrolment.status == EnrolmentStatus.SUSPENDED
+    decisions.appeal(case, actor=worker, reason="اعتراض ثالث")  # and cleared once more: written off again
+    decisions.decide(case, Outcome.CLEARED, actor=decider, reason="قبل")
+    assert recovery.balance(case.recovery) == 0
+    with pytest.raises(ValueError):
+        recovery.add_entry(case.recovery, EntryKind.REVERSAL, 1, dt.date(2026, 2, 1), actor=worker)

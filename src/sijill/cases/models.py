@@ -198,11 +198,13 @@ class EntryKind(models.TextChoices):
     PAYMENT = "payment", _("payment received")
     DEDUCTION = "deduction", _("deducted from a payment")
     WRITE_OFF = "write_off", _("written off")
+    REVERSAL = "reversal", _("write-off reversed")  # a confirmation again, after a clearance wrote it off
 
 
 class RecoveryEntry(models.Model):
-    """One movement on a recovery: money received, deducted or written off. The balance is the amount due
-    minus the sum of the entries."""
+    """One movement on a recovery: money received, deducted or written off, or a write-off reversed. The
+    balance is the amount due minus the entries, plus the reversals. Entries are never changed or removed:
+    a decision taken back is a new entry, so the ledger tells the whole story."""
 
     recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="entries",
                                  verbose_name=_("recovery"))
