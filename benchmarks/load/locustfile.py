@@ -8,13 +8,14 @@ import json
 import os
 import random
 import re
+from pathlib import Path
 
 from locust import HttpUser, between, task
 from nacl.signing import SigningKey
 
 from sijill.api import envelope
 
-SAMPLE = json.loads(open(os.environ["SIJILL_LOAD_SAMPLE"], encoding="utf-8").read())
+SAMPLE = json.loads(Path(os.environ["SIJILL_LOAD_SAMPLE"]).read_text(encoding="utf-8"))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
