@@ -236,7 +236,8 @@ def test_the_case_page_walks_a_case_to_its_decision(team, world, client, monkeyp
     assert case.state == S.NOTICE_SENT
     pdf = client.get(f"/cases/notices/{case.notices.get().pk}.pdf")
     assert pdf["Content-Type"] == "application/pdf"
-    client.post(f"/cases/{case.pk}/response/", {"response-replied": "on", "response-reason": "رد المستفيدة"})
+    client.post(f"/cases/{case.pk}/response/", {"response-replied": "on", "response-text": "رد المستفيدة",
+                                                "response-received_on": "2026-01-04", "response-channel": "letter"})
     refused = client.post(f"/cases/{case.pk}/decide/", {"decide-outcome": "confirmed", "decide-reason": "قرار"},
                           follow=True)
     case.refresh_from_db()
@@ -403,3 +404,41 @@ def test_confirmed_cleared_and_confirmed_again_leaves_a_consistent_ledger(team, 
     assert recovery.balance(case.recovery) == 0
     with pytest.raises(ValueError):
         recovery.add_entry(case.recovery, EntryKind.REVERSAL, 1, dt.date(2026, 2, 1), actor=worker)
+
+
+def test_the_beneficiarys_reply_is_recorded_with_its_documents_and_shown_to_the_decider(team, world, client):
+    """Not a checkbox: the reply's text, day, channel and documents are kept and shown on the case page."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sijill.audit.models import AuditEntry
+    from sijill.cases.models import Reply
+
+    case, worker = case_of(world.widow), team["worker"]
+    to_notice(case, team)
+    client.force_login(worker)
+    missing = client.post(f"/cases/{case.pk}/response/", {"response-replied": "on"}, follow=True)
+    assert "مطلوب" in missing.content.decode() or "Needed" in missing.content.decode()
+    case.refresh_from_db()
+    assert case.state == S.NOTICE_SENT  # a tick alone records nothing
+    said = "العقد المذكور لأختي وليس لي، وأرفقت صورة هويتها."
+    papers = [SimpleUploadedFile("هوية الأخت.pdf", b"%PDF-1.4 a court paper", content_type="application/pdf"),
+              SimpleUploadedFile("letter.jpg", b"\xff\xd8 a letter", content_type="image/jpeg")]
+    client.post(f"/cases/{case.pk}/response/", {"response-replied": "on", "response-text": said,
+                                                "response-received_on": "2026-01-04", "response-channel": "in_person",
+                                                "response-attachments": papers})
+    case.refresh_from_db()
+    reply = Reply.objects.get(case=case)
+    assert case.state == S.RESPONSE and reply.text == said and reply.channel == "in_person"
+    assert str(reply.received_on) == "2026-01-04" and reply.recorded_by == worker
+    assert sorted(a.name for a in reply.attachments.all()) == ["letter.jpg", "هوية الأخت.pdf"]
+    client.force_login(team["decider"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert said in page and "هوية الأخت.pdf" in page and "2026-01-04" in page
+    document = reply.attachments.get(name="letter.jpg")
+    assert b"".join(client.get(f"/cases/replies/documents/{document.pk}/").streaming_content) == b"\xff\xd8 a letter"
+    assert AuditEntry.objects.filter(action="view_person", details__contains='"what":"reply document"').exists()
+    outsider = make_user("caseworker", "cw-basra-2", governorates=["البصرة"])
+    client.force_login(outsider)
+    assert client.get(f"/cases/replies/documents/{document.pk}/").status_code in (403, 404)
+    event = CaseEvent.objects.get(case=case, to_state=S.RESPONSE)
+    assert event.reason == said

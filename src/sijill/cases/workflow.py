@@ -109,12 +109,14 @@ def notice_sent(case: Case, notice, *, actor, request=None) -> CaseEvent:
                 notice=notice.reference)
 
 
-def response(case: Case, *, actor, reason: str, replied: bool, request=None) -> CaseEvent:
-    """The beneficiary replied (any time in the period), or the period ended without a reply."""
+def response(case: Case, *, actor, reason: str, replied: bool, request=None, reply=None) -> CaseEvent:
+    """The beneficiary replied (any time in the period), or the period ended without a reply. A reply recorded
+    through ``replies.record_reply`` is named here (its text, date, channel and documents are on the case)."""
     if case.state == S.NOTICE_SENT and not replied and case.due_on and today() <= case.due_on:
         raise TransitionError(gettext("The response period runs until %(day)s: wait for its end or record the "
                                       "beneficiary's reply.") % {"day": case.due_on})
-    return move(case, S.RESPONSE, actor=actor, reason=reason, request=request, replied=replied)
+    extra = {"reply": reply.pk, "channel": reply.channel, "attachments": reply.attachments.count()} if reply else {}
+    return move(case, S.RESPONSE, actor=actor, reason=reason, request=request, replied=replied, **extra)
 
 
 def decide(case: Case, outcome: str, *, actor, reason: str, request=None) -> CaseEvent:
