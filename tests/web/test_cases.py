@@ -442,3 +442,43 @@ def test_the_beneficiarys_reply_is_recorded_with_its_documents_and_shown_to_the_
     assert client.get(f"/cases/replies/documents/{document.pk}/").status_code in (403, 404)
     event = CaseEvent.objects.get(case=case, to_state=S.RESPONSE)
     assert event.reason == said
+
+
+@pytest.mark.parametrize("stage", ["visited", "proposed", "notice_sent"])
+def test_new_findings_joining_a_visited_case_need_their_own_visit(team, world, stage):
+    """The visit verified what was known then; a finding that arrives later goes back to the researcher before
+    any proposal or decision can cover it."""
+    from sijill.eligibility.models import Finding, Rule
+
+    case, worker = case_of(world.widow), team["worker"]
+    workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
+    visit(case, team["researcher"])
+    if stage != "visited":
+        workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت")
+    if stage == "notice_sent":
+        notices.issue_notice(case, actor=worker)
+    vehicle = Finding.objects.create(rule=Rule.objects.filter(code="vehicle").first(), person=world.widow,
+                                     effective_date=dt.date(2024, 5, 1), monthly_amount_iqd=225_000)
+    open_or_join_case(world.widow, source="cycle", actor=worker, reason="نتائج دورة جديدة", findings=[vehicle])
+    case.refresh_from_db()
+    assert case.state == S.ASSIGNED and case.proposed_outcome == "" and case.assigned_to == team["researcher"]
+    assert "زيارة" in case.events.order_by("-pk").first().reason
+    with pytest.raises(workflow.TransitionError):
+        workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت")
+    visit(case, team["researcher"])
+    case.refresh_from_db()
+    assert case.state == S.VISITED and case.findings.filter(pk=vehicle.pk).exists()
+
+
+def test_findings_a_cycle_adds_to_a_visited_case_send_it_back_for_a_visit(team, world):
+    from sijill.cases.services import open_cases_for_persons
+    from sijill.eligibility.models import Finding, Rule
+
+    case, worker = case_of(world.widow), team["worker"]
+    workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
+    visit(case, team["researcher"])
+    Finding.objects.create(rule=Rule.objects.filter(code="vehicle").first(), person=world.widow,
+                           effective_date=dt.date(2024, 5, 1))
+    assert open_cases_for_persons([world.widow.pk], source="cycle", actor="evaluator", reason="دورة") == (0, 1)
+    case.refresh_from_db()
+    assert case.state == S.ASSIGNED and case.findings.count() == 2

@@ -26,10 +26,11 @@ S = CaseState
 ALLOWED = {
     S.OPENED: {S.ASSIGNED},
     S.ASSIGNED: {S.ASSIGNED, S.VISITED},
-    S.VISITED: {S.PROPOSED},
-    S.PROPOSED: {S.NOTICE_SENT, S.DECIDED},
-    S.NOTICE_SENT: {S.RESPONSE},
-    S.RESPONSE: {S.DECIDED},
+    # back to a visit: new findings joined the case after its visit (see ``reverify``)
+    S.VISITED: {S.PROPOSED, S.ASSIGNED},
+    S.PROPOSED: {S.NOTICE_SENT, S.DECIDED, S.ASSIGNED},
+    S.NOTICE_SENT: {S.RESPONSE, S.ASSIGNED},
+    S.RESPONSE: {S.DECIDED, S.ASSIGNED},
     S.DECIDED: {S.CLOSED, S.RESPONSE},
     S.CLOSED: {S.RESPONSE},
 }
@@ -86,6 +87,23 @@ def assign(case: Case, researcher, *, actor, reason: str, request=None) -> CaseE
         case.assigned_to = researcher
         return move(case, S.ASSIGNED, actor=actor, reason=reason, request=request,
                     due_on=today() + dt.timedelta(days=visit_days()), researcher=researcher.get_username())
+
+
+REVISIT = (S.VISITED, S.PROPOSED, S.NOTICE_SENT, S.RESPONSE)
+
+
+def reverify(case: Case, *, actor, findings: int, request=None) -> CaseEvent | None:
+    """New findings joined a case whose visit did not verify them: the case goes back to its researcher for a
+    visit of its own, and the proposal (and any notice's period) starts again after it. A decision never
+    covers a finding nobody verified."""
+    if case.state not in REVISIT:
+        return None
+    if case.assigned_to_id is None:
+        raise TransitionError(gettext("The case has no field researcher to visit again."))
+    case.proposed_outcome = ""
+    return move(case, S.ASSIGNED, actor=actor, request=request,
+                reason=_("%(n)d new findings joined the case after its visit: they need their own visit") % {
+                    "n": findings}, due_on=today() + dt.timedelta(days=visit_days()), new_findings=findings)
 
 
 def visited(case: Case, visit, *, request=None) -> CaseEvent:
