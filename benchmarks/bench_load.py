@@ -36,7 +36,10 @@ LOCUST = str(Path(sys.executable).with_name("locust"))
 
 
 def run(*args: str, env: dict) -> str:
-    return subprocess.run(list(args), env=env, check=True, text=True, capture_output=True).stdout
+    done = subprocess.run(list(args), env=env, text=True, capture_output=True)
+    if done.returncode:
+        raise RuntimeError(f"{args[0]} failed: {done.stderr[-3000:]}")
+    return done.stdout
 
 
 def demo_installation(workdir: Path) -> Path:
@@ -75,7 +78,6 @@ from nacl.signing import SigningKey
 from sijill.accounts.demo import create_demo_users
 from sijill.accounts.models import User
 from sijill.api import tokens
-from sijill.api.models import ApiToken
 from sijill.cases.models import Case
 from sijill.exchange.models import Hit
 from sijill.registry.models import Person
@@ -84,7 +86,6 @@ password = "load-" + SigningKey.generate().encode().hex()[:16]
 create_demo_users(password)
 worker = User.objects.get(username="caseworker")
 key = SigningKey.generate()
-ApiToken.objects.filter(name="load test").update(revoked=True)
 _, clear = tokens.issue(User.objects.get(username="analyst"), name="load test", sender_id="load-portal",
                         sender_key=key.verify_key.encode().hex(), rate_per_minute=100000, actor="bench")
 people = [{"pk": p.pk, "national_id": p.national_id, "name": f"{p.given} {p.father} {p.grandfather}",
