@@ -21,6 +21,7 @@ from pathlib import Path
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from sijill import faults
 from sijill.spreadsheet import write_csv
 from sijill.tabular import ROW, FileFormatError, TableSource, read_batches
 
@@ -106,6 +107,7 @@ def import_file(path: Path | str, schema: str | Schema, *, actor: str = "cli", u
         record(Action.IMPORT, **audit, status="failed", error=str(e)[:500])
         raise
     result.seconds = time.perf_counter() - started
+    faults.point("import.before_finish")
     _finish(run, result, ImportStatus.DONE, "", alias)
     record(Action.IMPORT, **audit, rows=result.rows_read, created=result.created, updated=result.updated,
            rejected=result.rejected, values_left_empty=result.values_dropped)
@@ -135,6 +137,7 @@ def _run(source: TableSource, schema: Schema, columns, target: str, workers: int
             issues += [Issue(r, f, v, reason, True) for r, f, v, reason in refused]
             issues.sort(key=lambda i: i.row)  # the report reads in file order
             _save_issues(run, issues, alias)
+        faults.point("import.batch_written")
         result.rows_read += parsed.read + len(unsplit)
         result.created += created
         result.updated += updated
