@@ -111,7 +111,7 @@ def serve(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
                                str(workers), "--no-migrate"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    for _ in range(1500):  # a busy machine can take minutes to start the workers
         try:
             urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
             return server, base
