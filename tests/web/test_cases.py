@@ -482,3 +482,19 @@ def test_findings_a_cycle_adds_to_a_visited_case_send_it_back_for_a_visit(team, 
     assert open_cases_for_persons([world.widow.pk], source="cycle", actor="evaluator", reason="دورة") == (0, 1)
     case.refresh_from_db()
     assert case.state == S.ASSIGNED and case.findings.count() == 2
+
+
+def test_nobody_writes_off_a_balance_alone(team, world, client):
+    """A write-off follows only from a clearance (proposed by one person, decided by another)."""
+    case, worker = case_of(world.widow), team["worker"]
+    to_notice(case, team)
+    workflow.response(case, actor=worker, reason="رد", replied=True)
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
+    client.force_login(team["decider"])
+    before = recovery.balance(case.recovery)
+    client.post(f"/cases/{case.pk}/entry/", {"entry-kind": "write_off", "entry-amount_iqd": "1000",
+                                             "entry-on": "2026-01-05", "entry-reference": "عفو"})
+    assert recovery.balance(case.recovery) == before and not case.recovery.entries.exists()
+    client.post(f"/cases/{case.pk}/entry/", {"entry-kind": "payment", "entry-amount_iqd": "1000",
+                                             "entry-on": "2026-01-05", "entry-reference": "وصل ١"})
+    assert recovery.balance(case.recovery) == before - 1000

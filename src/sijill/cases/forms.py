@@ -77,7 +77,11 @@ class PlanForm(forms.Form):
 
 
 class EntryForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=EntryKind.choices)
+    """Money received or deducted. A write-off is never one person's entry: it follows from a clearance,
+    which the four-eyes rule already puts in two people's hands."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(k, label) for k, label in EntryKind.choices
+                                                      if k in (EntryKind.PAYMENT, EntryKind.DEDUCTION)])
     amount_iqd = forms.CharField(label=_("Amount (IQD)"), max_length=20,
                                  widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
