@@ -251,7 +251,9 @@ def audit_verify() -> None:
 
 @app.command("backup")
 def backup_command(
-    folder: Annotated[Path, typer.Argument(help="A new (or empty) folder for the backup; it holds every key.")],
+    folder: Annotated[Path, typer.Argument(help="A new (or empty) folder for the backup; it holds the keys.")],
+    tips_key_to: Annotated[Path | None, typer.Option(help="Where to save the tips key, apart from the backup "
+                                                          "(another medium): it opens callers' identities.")] = None,
 ) -> None:
     """Back up the database (SQLite online backup or pg_dump), the key folders and the stored files."""
     _django()
@@ -260,7 +262,7 @@ def backup_command(
     from sijill.web.backup import BackupError, backup
 
     try:
-        manifest = backup(folder)
+        manifest = backup(folder, tips_key_to=tips_key_to)
     except BackupError as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(1) from None
@@ -268,12 +270,17 @@ def backup_command(
            records=sum(manifest.counts.values()), files=len(manifest.files))
     console.print(f"backup written to {folder}: {sum(manifest.counts.values()):,} records in "
                   f"{len(manifest.counts)} tables, {len(manifest.files)} files, audit trail at #{manifest.audit_seq}")
+    if tips_key_to is None:
+        console.print("[yellow]the tips key is not in the backup[/yellow]: save it apart with --tips-key-to, or "
+                      "the sealed callers cannot be opened after a restore on another server")
 
 
 @app.command("restore")
 def restore_command(
     folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A folder `sijill backup` wrote.")],
     replace: Annotated[bool, typer.Option(help="Overwrite a database that already holds records.")] = False,
+    tips_key: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                  help="The tips key saved apart by --tips-key-to.")] = None,
 ) -> None:
     """Restore a backup, then verify it: the audit chain and every table's record count against the backup's."""
     _django()
@@ -282,7 +289,7 @@ def restore_command(
     from sijill.web.backup import BackupError, restore
 
     try:
-        restored = restore(folder, replace=replace)
+        restored = restore(folder, replace=replace, tips_key=tips_key)
     except BackupError as e:
         console.print(f"[red]error:[/red] {e}")
         raise typer.Exit(1) from None

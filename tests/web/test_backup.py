@@ -79,20 +79,21 @@ def test_a_backup_restores_into_a_fresh_installation_exactly(tmp_path, databases
     (tmp_path / "live" / "media" / "visits").mkdir(parents=True)
     (tmp_path / "live" / "media" / "visits" / "photo.jpg").write_bytes(b"\xff\xd8 a visit photo")
     backup = tmp_path / "backup"
-    made = sijill(live, "backup", str(backup))
+    made = sijill(live, "backup", str(backup), "--tips-key-to", str(tmp_path / "custodian" / "tips.key"))
     assert "backup written" in made.stdout
     manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["registry.Person"] == 9 and manifest["audit_seq"] > 0
-    assert {"keys/tips.key", "media/visits/photo.jpg"} <= set(manifest["files"])
+    assert "media/visits/photo.jpg" in manifest["files"] and manifest["tips_key_sha256"]
+    assert not list(backup.rglob("tips.key"))  # never beside the sealed tips it opens
     assert not [f for f in manifest["files"] if f.startswith("static/") or "sqlite3" in f]
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in backup.rglob("*") if p.is_file()}
     assert set(modes.values()) == {0o600} and stat.S_IMODE(backup.stat().st_mode) == 0o700
 
     shutil.rmtree(tmp_path / "live")  # the server is lost
     fresh = installation(tmp_path / "fresh", fresh_db)
-    restored = sijill(fresh, "restore", str(backup))
+    restored = sijill(fresh, "restore", str(backup), "--tips-key", str(tmp_path / "custodian" / "tips.key"))
     assert "restored" in restored.stdout and "every table's count matches" in restored.stdout
-    assert (tmp_path / "fresh" / "keys" / "tips.key").read_bytes() == (backup / "files/keys/tips.key").read_bytes()
+    assert (tmp_path / "fresh" / "keys" / "tips.key").read_bytes() == (tmp_path / "custodian/tips.key").read_bytes()
     assert (tmp_path / "fresh" / "media" / "visits" / "photo.jpg").is_file()
     verified = sijill(fresh, "audit", "verify")
     assert "audit chain intact" in verified.stdout
@@ -104,12 +105,13 @@ def test_a_backup_restores_into_a_fresh_installation_exactly(tmp_path, databases
 def test_a_damaged_backup_is_refused_before_anything_is_restored(tmp_path):
     live = installation(tmp_path / "live", None)
     sijill(live, "manage", "migrate", "--verbosity", "0")
-    sijill(live, "tips", "init-key")
+    (tmp_path / "live" / "media").mkdir(parents=True)
+    (tmp_path / "live" / "media" / "notice.pdf").write_bytes(b"%PDF a notice")
     sijill(live, "backup", str(tmp_path / "backup"))
-    key = tmp_path / "backup" / "files" / "keys" / "tips.key"
-    key.write_bytes(key.read_bytes()[:-1] + b"!")
+    stored = tmp_path / "backup" / "files" / "media" / "notice.pdf"
+    stored.write_bytes(b"%PDF a changed notice")
     fresh = installation(tmp_path / "fresh", None)
     refused = sijill(fresh, "restore", str(tmp_path / "backup"), check=False)
-    assert refused.returncode == 1 and "tips.key" in refused.stdout and "nothing was restored" in refused.stdout
-    assert not (tmp_path / "fresh" / "keys").exists()
+    assert refused.returncode == 1 and "notice.pdf" in refused.stdout and "nothing was restored" in refused.stdout
+    assert not (tmp_path / "fresh" / "media").exists()
     assert sijill(live, "backup", str(tmp_path / "backup"), check=False).returncode == 1  # never over another

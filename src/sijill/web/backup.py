@@ -2,13 +2,16 @@
 
 A backup folder holds ``database.sqlite3`` (SQLite's online backup: a consistent copy while the server runs) or
 ``database.pgdump`` (``pg_dump``'s custom format, taken in the same snapshot as the counts), ``files/`` (the
-key folders, the tips key, uploaded and generated files: visit photos, notices, packages, maps) and
+key folders, uploaded and generated files: visit photos, reply documents, notices, packages, maps) and
 ``manifest.json``: the record count of every table, the audit trail's head (number and hash) and the SHA-256 of
-every file, all of the same moment. A restore checks every file against the manifest before it touches
-anything, puts the database and the files back, then verifies the audit chain and compares the head and every
-count with the manifest: a restore that does not give back exactly what was saved says so and fails.
+every file, all of the same moment. The tips key (which opens hotline callers' identities) is never in the
+same folder as the database that holds their sealed names: ``tips_key_to`` copies it to a place of its own
+(another medium, another custodian), and ``restore(..., tips_key=)`` puts it back after checking its digest.
+A restore checks every file against the manifest before it touches anything, puts the database and the files
+back, then verifies the audit chain and compares the head and every count with the manifest: a restore that
+does not give back exactly what was saved says so and fails.
 
-The folder holds every key and everyone's personal data: it is made readable by its owner only (0700/0600).
+The folder holds the registry's keys and everyone's personal data: it is made readable by its owner only (0700/0600).
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ MANIFEST = "manifest.json"
 SQLITE_COPY = "database.sqlite3"
 PG_DUMP = "database.pgdump"
 FILES = "files"
-TIPS_KEY = "tips.key"  # the tips key, when SIJILL_TIPS_KEY_FILE keeps it outside the data folder
 # under the data folder, never in a backup: served copies of the install's assets, half-received uploads
 SKIPPED = ("static", "packages/.incoming")
 
@@ -54,6 +56,7 @@ class Manifest:
     audit_seq: int
     audit_hash: str
     files: dict[str, str] = field(default_factory=dict)
+    tips_key_sha256: str = ""  # of the tips key saved apart, if it was
 
     def write(self, folder: Path) -> None:
         _private_file(folder / MANIFEST, json.dumps(self.__dict__, ensure_ascii=False, indent=2).encode())
@@ -71,6 +74,7 @@ class Restored:
     manifest: Manifest
     audit: str
     files: int
+    tips_key: bool
 
 
 def _private_file(path: Path, data: bytes) -> None:
@@ -108,7 +112,7 @@ def _data_files(exclude: Path | None) -> list[Path]:
     root = Path(settings.DATA_DIR).resolve()
     if not root.is_dir():
         return []
-    skipped = [root / s for s in SKIPPED] + ([exclude.resolve()] if exclude else [])
+    skipped = [root / s for s in SKIPPED] + ([exclude.resolve()] if exclude else []) + [_tips_key().resolve()]
     database = _database_files()
     found = []
     for path in sorted(root.rglob("*")):
@@ -123,11 +127,14 @@ def _data_files(exclude: Path | None) -> list[Path]:
 
 # --- backup ---------------------------------------------------------------------------------------------
 
-def backup(target: Path) -> Manifest:
-    """Write a backup of the database and the data folder into ``target`` (new, or an empty folder)."""
+def backup(target: Path, *, tips_key_to: Path | None = None) -> Manifest:
+    """Write a backup of the database and the data folder into ``target`` (new, or an empty folder); the tips
+    key, if ``tips_key_to`` names a file outside ``target``, there."""
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target}: the folder is not empty; a backup goes into a new folder")
+    if tips_key_to is not None and target.resolve() in Path(tips_key_to).resolve().parents:
+        raise BackupError("the tips key must be saved apart from the backup that holds the sealed tips")
     target.mkdir(parents=True, exist_ok=True)
     os.chmod(target, 0o700)
     connection.ensure_connection()
@@ -145,10 +152,9 @@ def backup(target: Path) -> Manifest:
         relative = path.resolve().relative_to(root).as_posix()
         _copy_private(path, target / FILES / relative)
         manifest.files[relative] = _sha256(target / FILES / relative)
-    tips_key = _tips_key()
-    if tips_key.is_file() and root not in tips_key.resolve().parents:
-        _copy_private(tips_key, target / TIPS_KEY)
-        manifest.files[TIPS_KEY] = _sha256(target / TIPS_KEY)
+    if tips_key_to is not None and _tips_key().is_file():
+        _copy_private(_tips_key(), Path(tips_key_to))
+        manifest.tips_key_sha256 = _sha256(Path(tips_key_to))
     manifest.write(target)
     return manifest
 
@@ -212,8 +218,9 @@ def _backup_postgresql(dump: Path) -> tuple[dict[str, int], tuple[int, str]]:
 
 # --- restore --------------------------------------------------------------------------------------------
 
-def restore(source: Path, *, replace: bool = False) -> Restored:
-    """Put the backup in ``source`` back into the configured database and data folder, then verify it."""
+def restore(source: Path, *, replace: bool = False, tips_key: Path | None = None) -> Restored:
+    """Put the backup in ``source`` back into the configured database and data folder (and the tips key saved
+    apart, if given), then verify it."""
     source = Path(source)
     manifest = Manifest.read(source)
     connection.ensure_connection()
@@ -221,10 +228,13 @@ def restore(source: Path, *, replace: bool = False) -> Restored:
         raise BackupError(f"the backup is of a {manifest.vendor} database; this installation uses "
                           f"{connection.vendor}")
     for relative, digest in manifest.files.items():
-        stored = source / (relative if relative == TIPS_KEY else f"{FILES}/{relative}")
+        stored = source / FILES / relative
         if not stored.is_file() or _sha256(stored) != digest:
             raise BackupError(f"{stored}: missing or changed since the backup (its SHA-256 differs): "
                               "nothing was restored")
+    if tips_key is not None and (not Path(tips_key).is_file() or _sha256(Path(tips_key)) != manifest.tips_key_sha256):
+        raise BackupError(f"{tips_key}: not the tips key saved with this backup (its SHA-256 differs): "
+                          "nothing was restored")
     if not replace and _has_data():
         raise BackupError("the database already holds records: restore into an empty installation, or give "
                           "--replace to overwrite it")
@@ -234,11 +244,10 @@ def restore(source: Path, *, replace: bool = False) -> Restored:
         _restore_postgresql(source / PG_DUMP)
     root = Path(settings.DATA_DIR)
     for relative in manifest.files:
-        if relative == TIPS_KEY:
-            _copy_private(source / TIPS_KEY, _tips_key())
-        else:
-            _copy_private(source / FILES / relative, root / relative)
-    return Restored(manifest, check(manifest), len(manifest.files))
+        _copy_private(source / FILES / relative, root / relative)
+    if tips_key is not None:
+        _copy_private(Path(tips_key), _tips_key())
+    return Restored(manifest, check(manifest), len(manifest.files), tips_key is not None)
 
 
 def _has_data() -> bool:
