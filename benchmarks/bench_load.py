@@ -77,7 +77,7 @@ import json, sys
 from nacl.signing import SigningKey
 from sijill.accounts.demo import create_demo_users
 from sijill.accounts.models import User
-from sijill.api import tokens
+from sijill.api import envelope, tokens
 from sijill.cases.models import Case
 from sijill.exchange.models import Hit
 from sijill.registry.models import Person
@@ -95,7 +95,8 @@ people = [{"pk": p.pk, "national_id": p.national_id, "name": f"{p.given} {p.fath
 cases = list(Case.objects.filter(governorate__in=worker.governorate_scope or []).values_list("pk", flat=True)[:500])
 hits = list(Hit.objects.values_list("pk", flat=True)[:500])
 json.dump({"password": password, "people": people, "cases": cases, "hits": hits, "api_token": clear,
-           "api_key": key.encode().hex(), "api_sender": "load-portal"}, open(sys.argv[1], "w"))
+           "api_key": key.encode().hex(), "api_sender": "load-portal", "api_version": envelope.VERSION,
+           "api_receiver": envelope.receiver_id()}, open(sys.argv[1], "w"))
 """
 
 
@@ -122,10 +123,12 @@ def serve(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
 
 
 def locust(base: str, users: int, seconds: int, env: dict, out: Path) -> list[dict]:
-    subprocess.run([LOCUST, "-f", str(HERE / "load" / "locustfile.py"), "--headless", "--users", str(users),
-                    "--spawn-rate", str(max(1, users // 5)), "--run-time", f"{seconds}s", "--host", base,
-                    "--csv", str(out), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
-                   env=env, check=False, capture_output=True, text=True, timeout=seconds + 180)
+    done = subprocess.run([LOCUST, "-f", str(HERE / "load" / "locustfile.py"), "--headless", "--users", str(users),
+                           "--spawn-rate", str(max(1, users // 5)), "--run-time", f"{seconds}s", "--host", base,
+                           "--csv", str(out), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
+                          env=env, check=False, capture_output=True, text=True, timeout=seconds + 180)
+    if not Path(f"{out}_stats.csv").exists():
+        raise RuntimeError(f"locust failed: {done.stderr[-3000:]}")
     with open(f"{out}_stats.csv", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 

@@ -4,16 +4,17 @@ records, users and keys this file reads from $SIJILL_LOAD_SAMPLE (JSON)."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import json
 import os
 import random
 import re
+import uuid
 from pathlib import Path
 
 from locust import HttpUser, between, task
 from nacl.signing import SigningKey
-
-from sijill.api import envelope
 
 SAMPLE = json.loads(Path(os.environ["SIJILL_LOAD_SAMPLE"]).read_text(encoding="utf-8"))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -76,6 +77,14 @@ class Caseworker(Staff):
             self.client.get(f"/cases/{random.choice(SAMPLE['cases'])}/", name="case")
 
 
+def signed(header: dict, message: dict, key: SigningKey) -> dict:
+    """A DCI envelope as an agency's own client signs it (docs/api.md): Ed25519 over the canonical JSON."""
+    canonical = json.dumps({"header": header, "message": message}, ensure_ascii=False, sort_keys=True,
+                           separators=(",", ":")).encode("utf-8")
+    return {"signature": base64.b64encode(key.sign(canonical).signature).decode("ascii"), "header": header,
+            "message": message}
+
+
 class Agency(HttpUser):
     """A partner agency's system looking people up by national ID: signed envelopes, its own token."""
 
@@ -91,8 +100,10 @@ class Agency(HttpUser):
         items = [{"reference_id": f"r{i}", "timestamp": "2026-01-01T00:00:00+03:00",
                   "search_criteria": {"query_type": "idtype-value", "query": {"type": "NATIONAL_ID", "value": v}}}
                  for i, v in enumerate(ids)]
-        body = envelope.envelope(envelope.new_header("search", SAMPLE["api_sender"], total_count=len(items)),
-                                 {"transaction_id": "T", "search_request": items}, self.key)
+        header = {"version": SAMPLE["api_version"], "message_id": str(uuid.uuid4()),
+                  "message_ts": dt.datetime.now(dt.UTC).isoformat(), "action": "search",
+                  "sender_id": SAMPLE["api_sender"], "receiver_id": SAMPLE["api_receiver"], "total_count": len(items)}
+        body = signed(header, {"transaction_id": "T", "search_request": items}, self.key)
         self.client.post("/api/v1/registry/sync/search", json=body, name="API lookup",
                          headers={"Authorization": f"Bearer {SAMPLE['api_token']}"})
 
