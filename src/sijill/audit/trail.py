@@ -42,16 +42,6 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
-def client_ip(request) -> str | None:
-    """The caller's address: the first forwarded one behind our own proxy, else the connection's. Here, in
-    the lowest app, because the trail records it and the login lockout and the tips' status page count by it."""
-    if request is None:
-        return None
-    if settings.BEHIND_PROXY and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _actor_of(request, user, actor: str | None) -> tuple[str, str]:
     user = user or (getattr(request, "user", None) if request is not None else None)
     if actor:
@@ -59,6 +49,15 @@ def _actor_of(request, user, actor: str | None) -> tuple[str, str]:
     if user is not None and getattr(user, "is_authenticated", False):
         return user.get_username(), user.role or ""
     return "anonymous", ""
+
+
+def client_ip(request) -> str | None:
+    """The address a request came from (the proxy's forwarded address when the server is behind one)."""
+    if request is None:
+        return None
+    if settings.BEHIND_PROXY and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
+        return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def record(action: str, *, request=None, user=None, actor: str | None = None, target=None,

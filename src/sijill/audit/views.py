@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from sijill import spreadsheet
-from sijill.accounts.access import requires
-from sijill.registry.views import page_number
+from sijill.audit.access import requires
+from sijill.common.pages import page_number
 
 from . import alerts
 from .forms import TrailFilterForm

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from sijill import __version__
+from sijill.files import create_private
 from sijill.audit.models import AuditEntry, AuditHead
 from sijill.audit.trail import verify
 from sijill.tips import sealing
@@ -78,8 +79,7 @@ class Restored:
 
 
 def _private_file(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
+    with create_private(path, "wb", exclusive=False) as f:
         f.write(data)
 
 
@@ -161,8 +161,8 @@ def backup(target: Path, *, tips_key_to: Path | None = None) -> Manifest:
 
 def _copy_private(source: Path, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    shutil.copyfile(source, destination)
-    os.chmod(destination, 0o600)
+    with open(source, "rb") as src, create_private(destination, "wb", exclusive=False) as out:
+        shutil.copyfileobj(src, out, 1 << 20)
 
 
 def _backup_sqlite(copy: Path) -> tuple[dict[str, int], tuple[int, str]]:

@@ -22,10 +22,10 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from sijill import faults
+from sijill.common.bulk import ensure_indexes, indexes_built_after
 from sijill.spreadsheet import write_csv
 from sijill.tabular import ROW, FileFormatError, TableSource, read_batches
 
-from ..bulk import ensure_indexes, indexes_built_after
 from ..models import ImportIssue, ImportRun, ImportStatus, Person
 from .rows import Issue, Parsed, work
 from .schema import Schema, SchemaError, load_schema
