@@ -31,9 +31,9 @@ from django.conf import settings
 from django.db import connection, connections
 
 from sijill import __version__
-from sijill.files import create_private
 from sijill.audit.models import AuditEntry, AuditHead
 from sijill.audit.trail import verify
+from sijill.files import create_private
 from sijill.tips import sealing
 
 MANIFEST = "manifest.json"
