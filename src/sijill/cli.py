@@ -601,6 +601,24 @@ def tips_init_key() -> None:
         console.print(f"tips key already exists: {path} (fingerprint {fingerprint})")
 
 
+@tips_app.command("rotate-key")
+def tips_rotate_key() -> None:
+    """A new tips key for the tips recorded from now on; the old private key is kept beside it (0600) so that
+    every older tip still opens."""
+    _django()
+    from sijill.audit.trail import record
+    from sijill.tips.sealing import KeyUnavailable, retired_path, rotate_key
+
+    try:
+        old, new = rotate_key()
+    except KeyUnavailable as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from None
+    record("tips_key_rotated", actor=f"cli:{_os_user()}", old=old, new=new)
+    console.print(f"tips key rotated: new tips are sealed to {new}; the old key {old} is kept as "
+                  f"{retired_path(old)} (keep a copy offline)")
+
+
 @reports_app.command("export")
 def reports_export(
     out: Annotated[Path, typer.Argument(help="The file to write: .xlsx (the tables) or .pdf (the report).")],

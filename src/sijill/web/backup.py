@@ -113,6 +113,7 @@ def _data_files(exclude: Path | None) -> list[Path]:
     if not root.is_dir():
         return []
     skipped = [root / s for s in SKIPPED] + ([exclude.resolve()] if exclude else []) + [_tips_key().resolve()]
+    skipped += [p.resolve() for p in _tips_key().parent.glob(f"{_tips_key().name}.*")]  # retired tips keys
     database = _database_files()
     found = []
     for path in sorted(root.rglob("*")):
