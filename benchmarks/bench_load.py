@@ -148,6 +148,7 @@ def main() -> None:
         pg_env = environment(data, args.database_url)
         copy_to_postgresql(env, pg_env, args.workdir)
         env, label = pg_env, "PostgreSQL"
+    run(SIJILL, "manage", "migrate", "--verbosity", "0", env=env)  # a demo made by an older version
     sample = prepare(env, args.workdir / "load-sample.json")
     env["SIJILL_LOAD_SAMPLE"] = str(args.workdir / "load-sample.json")
     workers = args.workers or 2 * (os.cpu_count() or 1) + 1
