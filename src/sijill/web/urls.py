@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from sijill.api.jwks import jwks_view
+
 from . import views
 
 urlpatterns = [
@@ -19,6 +21,7 @@ urlpatterns = [
     path("tips/", include("sijill.tips.urls")),
     path("reports/", include("sijill.reports.urls")),
     path("api/", include("sijill.api.urls")),
+    path(".well-known/jwks.json", jwks_view, name="jwks"),
     path("admin/", admin.site.urls),
 ]
 
