@@ -81,7 +81,8 @@ class SearchMessage(Schema):
 
 
 class SearchEnvelope(Schema):
-    signature: str = Field(..., description="base64 Ed25519 signature of the canonical JSON of header and message.")
+    signature: str | None = Field(None, description="The DCI signature string (docs/api.md), or the bare base64 "
+                                  "Ed25519 signature of the canonical JSON of header and message.")
     header: MsgHeader
     message: SearchMessage
 
@@ -133,7 +134,7 @@ class OnSearchMessage(Schema):
 
 
 class OnSearchEnvelope(Schema):
-    signature: str | None = None
+    signature: str = Field(..., description="The registry's DCI signature string; its key is in /.well-known/jwks.json")
     header: CallbackHeader
     message: OnSearchMessage
 
@@ -257,7 +258,7 @@ class TxnStatusMessage(Schema):
 
 
 class TxnStatusEnvelope(Schema):
-    signature: str
+    signature: str | None = None
     header: MsgHeader
     message: TxnStatusMessage
 
@@ -320,6 +321,6 @@ class NotifyMessage(Schema):
 
 
 class NotifyEnvelope(Schema):
-    signature: str
+    signature: str | None = None
     header: NotifyHeader
     message: NotifyMessage
