@@ -454,6 +454,33 @@ api_token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.
 api_app.add_typer(api_token_app, name="token")
 
 
+api_key_app = typer.Typer(help="The registry's own signing keys (its answers are signed; public keys at "
+                          "/.well-known/jwks.json).", no_args_is_help=True)
+api_app.add_typer(api_key_app, name="key")
+
+
+@api_key_app.command("show")
+def api_key_show() -> None:
+    """The registry's signing keys: id, created, retired (made on first use)."""
+    _django()
+    from sijill.api import registry_keys
+    from sijill.api.models import RegistryKey
+
+    registry_keys.current()
+    for key in RegistryKey.objects.all():
+        state = f"retired {key.retired_at:%Y-%m-%d}" if key.retired_at else "signing"
+        console.print(f"{key.kid}  created {key.created_at:%Y-%m-%d}  {state}")
+
+
+@api_key_app.command("rotate")
+def api_key_rotate() -> None:
+    """A new signing key; the old one stays in the JWKS for 30 days so earlier answers still verify."""
+    _django()
+    from sijill.api import registry_keys
+
+    console.print(f"new signing key: {registry_keys.rotate()}")
+
+
 @api_token_app.command("create")
 def api_token_create(
     username: Annotated[str, typer.Argument(help="The user the token acts as (their role decides what it may do).")],

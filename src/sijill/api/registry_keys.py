@@ -5,13 +5,14 @@ before a rotation still verify)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from nacl.signing import SigningKey
+
+from sijill.files import create_private
 
 from . import signing
 from .models import RegistryKey
@@ -32,9 +33,7 @@ def _create() -> tuple[RegistryKey, SigningKey]:
     public = key.verify_key.encode()
     kid = signing.thumbprint(public)
     folder().mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = _seed_file(kid)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
+    with create_private(_seed_file(kid)) as f:
         f.write(key.encode().hex())
     return RegistryKey.objects.create(kid=kid, public_key=public.hex()), key
 
