@@ -571,3 +571,15 @@ def test_a_client_written_from_the_spec_searches_verifies_and_notifies(client, p
     assert case.source == "civil_registry" and case.findings.get().rule.code == "death"
     assert [c["case"] for c in ration_hook] == [case]
     assert timezone.now() - case.opened_at < dt.timedelta(minutes=1)
+
+
+def test_the_openapi_document_describes_exactly_these_endpoints(client):
+    document = client.get("/api/v1/openapi.json").json()
+    assert set(document["paths"]) == {
+        "/api/v1/registry/sync/search", "/api/v1/registry/search", "/api/v1/registry/sync/txn/status",
+        "/api/v1/registry/txn/status", "/api/v1/registry/notify", "/api/v1/packages/upload",
+        "/api/v1/packages/sync/status"}
+    for path in ("search", "txn/status", "notify"):
+        assert "202" in document["paths"][f"/api/v1/registry/{path}"]["post"]["responses"]
+    on_search = document["components"]["schemas"]["OnSearchEnvelope"]
+    assert "signature" in on_search["required"]
