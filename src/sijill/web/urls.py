@@ -5,6 +5,9 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from sijill.api.jwks import jwks_view
+from sijill.cycles import urls as cycle_urls
+from sijill.eligibility import urls as eligibility_urls
+from sijill.exchange import urls as exchange_urls
 
 from . import views
 
@@ -15,8 +18,8 @@ urlpatterns = [
     path("accounts/", include("sijill.accounts.urls")),
     path("registry/", include("sijill.registry.urls")),
     path("audit/", include("sijill.audit.urls")),
-    path("exchange/", include("sijill.exchange.urls")),
-    path("eligibility/", include("sijill.eligibility.urls")),
+    path("exchange/", include((exchange_urls.urlpatterns + cycle_urls.exchange_patterns, "exchange"))),
+    path("eligibility/", include((eligibility_urls.urlpatterns + cycle_urls.eligibility_patterns, "eligibility"))),
     path("cases/", include("sijill.cases.urls")),
     path("tips/", include("sijill.tips.urls")),
     path("reports/", include("sijill.reports.urls")),
