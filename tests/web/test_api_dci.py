@@ -531,9 +531,9 @@ def test_a_rotated_key_still_verifies_answers_signed_before(client, people, key,
 
 class DciClient:
     """Only the spec and the HTTP API: JSON envelopes, Ed25519, BLAKE2b. ``transport(method, path, body,
-    headers) -> (status, json)`` is HTTP: urllib against a server, or Django's test client in-process (the
-    test database's audit trail is append-only, so a live server's flush cannot run; the callbacks above are
-    delivered over real sockets)."""
+    headers) -> (status, json)``: here Django's test client in-process (the test database's append-only audit
+    trail cannot be flushed after a live-server test); test_api_dci_served.py runs the same client over real
+    HTTP against `sijill serve` and `sijill worker`."""
 
     def __init__(self, transport, token: str, key: SigningKey, sender: str):
         self.transport, self.token, self.key, self.sender = transport, token, key, sender
