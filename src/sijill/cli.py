@@ -482,6 +482,45 @@ def api_key_rotate() -> None:
     console.print(f"new signing key: {registry_keys.rotate()}")
 
 
+@api_app.command("subscribe")
+def api_subscribe(sender: Annotated[str, typer.Argument(help="The civil registry's sender id, e.g. deaths.")]) -> None:
+    """Ask a civil registry (a DCI partner marked civil registry) to notify deaths (DCI subscribe)."""
+    _django()
+    from sijill.api import subscriptions
+
+    try:
+        sub = subscriptions.subscribe(sender, actor=f"cli:{_os_user()}")
+    except subscriptions.SubscribeFailed as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from None
+    console.print(f"subscribe sent to {sender} (reference {sub.reference_id}); its on-subscribe confirms it")
+
+
+@api_app.command("unsubscribe")
+def api_unsubscribe(sender: Annotated[str, typer.Argument(help="The civil registry's sender id.")]) -> None:
+    """End the registry's subscriptions at a civil registry (DCI unsubscribe)."""
+    _django()
+    from sijill.api import subscriptions
+
+    try:
+        count = subscriptions.unsubscribe(sender, actor=f"cli:{_os_user()}")
+    except subscriptions.SubscribeFailed as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from None
+    console.print(f"{count} subscription(s) ended at {sender}")
+
+
+@api_app.command("subscriptions")
+def api_subscriptions() -> None:
+    """The registry's subscriptions to civil registries: partner, state, code."""
+    _django()
+    from sijill.api.models import Subscription
+
+    for sub in Subscription.objects.select_related("partner"):
+        console.print(f"{sub.partner.sender_id}  {sub.event_type}  {sub.status}  {sub.code or '-'}  "
+                      f"{sub.requested_at:%Y-%m-%d %H:%M}  {sub.reason}")
+
+
 @api_token_app.command("create")
 def api_token_create(
     username: Annotated[str, typer.Argument(help="The user the token acts as (their role decides what it may do).")],

@@ -577,9 +577,73 @@ def test_the_openapi_document_describes_exactly_these_endpoints(client):
     document = client.get("/api/v1/openapi.json").json()
     assert set(document["paths"]) == {
         "/api/v1/registry/sync/search", "/api/v1/registry/search", "/api/v1/registry/sync/txn/status",
-        "/api/v1/registry/txn/status", "/api/v1/registry/notify", "/api/v1/packages/upload",
+        "/api/v1/registry/txn/status", "/api/v1/registry/notify", "/api/v1/registry/on-subscribe",
+        "/api/v1/packages/upload",
         "/api/v1/packages/sync/status"}
-    for path in ("search", "txn/status", "notify"):
+    for path in ("search", "txn/status", "notify", "on-subscribe"):
         assert "202" in document["paths"][f"/api/v1/registry/{path}"]["post"]["responses"]
     on_search = document["components"]["schemas"]["OnSearchEnvelope"]
     assert "signature" in on_search["required"]
+
+
+# --- the registry subscribes to the civil registry's deaths ------------------------------------------
+
+def test_the_registry_subscribes_to_deaths_and_the_civil_registry_confirms(client, people, interior, callbacks):
+    from sijill.api import subscriptions
+    from sijill.api.models import Subscription
+
+    Partner.objects.filter(sender_id="deaths").update(callback_url=callbacks.url)
+    sub = subscriptions.subscribe("deaths", actor="test")
+    path, sent = callbacks.received[-1]
+    assert path == "/dci/registry/subscribe"
+    assert_valid(CORE, request_schema("/registry/subscribe"), sent)
+    assert dci_verify(sent, jwks(client)) == "sijill"
+    criteria = sent["message"]["subscribe_request"][0]["subscribe_criteria"]
+    assert (criteria["reg_event_type"], criteria["notify_record_type"]) == ("death", "person")
+
+    on_subscribe = {"transaction_id": sent["message"]["transaction_id"], "correlation_id": "crvs-42",
+                    "subscribe_response": [{"reference_id": sub.reference_id,
+                                            "timestamp": dt.datetime.now(dt.UTC).isoformat(), "status": "succ",
+                                            "subscriptions": [{"code": "SUB-DEATHS-1", "status": "subscribe",
+                                                               "timestamp": dt.datetime.now(dt.UTC).isoformat()}]}]}
+    body = envelope("on-subscribe", on_subscribe, interior["key"], "deaths")
+    # The official SubscriptionInfo requires fields it does not define (subscription_code, subscribe_criteria):
+    # no confirmation can satisfy it. OpenSPP's copy requires code, status and timestamp, as its schema says.
+    assert problems(CORE, request_schema("/registry/on-subscribe"), body)
+    assert_valid(OPENSPP, request_schema("/registry/on-subscribe"), body)
+    response = post(client, "/registry/on-subscribe", body, interior["token"])
+    assert response.status_code == 202, response.content
+    assert_valid(CORE, answer_schema("/registry/on-subscribe", 202, CORE), response.json())
+    sub.refresh_from_db()
+    assert (sub.status, sub.code) == ("subscribed", "SUB-DEATHS-1")
+
+    assert subscriptions.unsubscribe("deaths", actor="test") == 1
+    path, sent = callbacks.received[-1]
+    assert path == "/dci/registry/unsubscribe"
+    # The official UnSubscribeRequest requires "sunscription_codes" (a typo): OpenSPP's copy fixes it.
+    assert problems(CORE, request_schema("/registry/unsubscribe"), sent)
+    assert_valid(OPENSPP, request_schema("/registry/unsubscribe"), sent)
+    assert sent["message"]["subscription_codes"] == ["SUB-DEATHS-1"]
+    assert Subscription.objects.get().status == "unsubscribed"
+
+
+def test_a_subscription_the_civil_registry_cannot_be_reached_for_says_so(people, interior):
+    from sijill.api import subscriptions
+
+    Partner.objects.filter(sender_id="deaths").update(callback_url="http://127.0.0.1:9/dci")
+    with pytest.raises(subscriptions.SubscribeFailed, match="failed"):
+        subscriptions.subscribe("deaths", actor="test")
+    with pytest.raises(subscriptions.SubscribeFailed, match="not a DCI partner"):
+        subscriptions.subscribe("moh-portal", actor="test")
+
+
+def test_old_async_answers_are_forgotten(people, key, portal):
+    from sijill.api.callbacks import forget_old
+
+    Transaction.objects.create(sender_id="moh-portal", transaction_id="old", correlation_id="c-old",
+                               token=ApiToken.objects.get(), answer={"message": {}})
+    Transaction.objects.create(sender_id="moh-portal", transaction_id="new", correlation_id="c-new",
+                               token=ApiToken.objects.get())
+    Transaction.objects.filter(transaction_id="old").update(received_at=timezone.now() - dt.timedelta(days=8))
+    assert forget_old() == 1
+    assert list(Transaction.objects.values_list("transaction_id", flat=True)) == ["new"]

@@ -95,7 +95,7 @@ def _callback_action(path: str) -> str:
     if path.endswith("txn/status"):
         return "txn-on-status"
     last = path.rstrip("/").rsplit("/", 1)[-1]
-    return f"on-{last}"
+    return last if last.startswith("on-") else f"on-{last}"
 
 
 def _plain(body: dict, status: int) -> JsonResponse:

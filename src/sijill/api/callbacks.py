@@ -3,10 +3,12 @@ URL registered for the partner (``Partner.callback_url``), never to a URL taken 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.error
 import urllib.request
 
+from django.conf import settings
 from django.utils import timezone
 
 from .answers import prune
@@ -48,7 +50,14 @@ def answer_search(txn_id: int) -> Transaction:
         txn.delivered_at = None if error else timezone.now()
         txn.delivery_error = (error or "")[:300]
         txn.save(update_fields=["delivered_at", "delivery_error"])
+    forget_old()
     return txn
+
+
+def forget_old() -> int:
+    """Drop the transactions older than API_TRANSACTIONS_KEPT_DAYS: their answers say who is registered."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.API_TRANSACTIONS_KEPT_DAYS)
+    return Transaction.objects.filter(received_at__lt=cutoff).delete()[0]
 
 
 def deliver(sender_id: str, path: str, body: dict) -> str | None:

@@ -10,14 +10,14 @@ import uuid
 from django.db import transaction
 from ninja import Router
 
-from . import deaths, tasks, txnstatus
+from . import deaths, subscriptions, tasks, txnstatus
 from .answers import ack, signed
 from .auth import require
 from .callbacks import callback_url, signed_body
 from .envelope import Refused, response_header, verify
 from .models import Partner, Transaction
 from .registry_views import ERRORS, check_count
-from .schemas import Ack, NotifyEnvelope, OnTxnStatusEnvelope, SearchEnvelope, TxnStatusEnvelope
+from .schemas import Ack, NotifyEnvelope, OnSubscribeEnvelope, OnTxnStatusEnvelope, SearchEnvelope, TxnStatusEnvelope
 
 router = Router(tags=["DCI"])
 
@@ -85,3 +85,16 @@ def notify(request, envelope: NotifyEnvelope):
     for event in events:
         deaths.receive(event, sender_id=header["sender_id"])
     return ack(header["message_id"])
+
+
+@router.post("/on-subscribe", response={202: Ack, **ERRORS}, summary="A civil registry confirms a subscription",
+             description="The answer of a civil registry to the registry's subscribe (`sijill api subscribe`): its "
+                         "subscription code, or why it refused.")
+def on_subscribe(request, envelope: OnSubscribeEnvelope):
+    require(request, "notify_deaths")
+    header, message = verify(json.loads(request.body), request.auth, "on-subscribe")
+    if not Partner.objects.filter(sender_id=header["sender_id"], civil_registry=True, active=True).exists():
+        raise Refused("err.sender_id.invalid", f"Sender “{header['sender_id']}” is not registered as a civil "
+                      "registry.", 403, header=header, action="subscribe")
+    subscriptions.confirmed(header["sender_id"], message)
+    return ack(message.get("correlation_id") or header["message_id"])

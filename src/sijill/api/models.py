@@ -185,3 +185,27 @@ class DeathNotification(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["sender_id", "reference_id"], name="one_notification_per_ref")]
+
+
+class Subscription(models.Model):
+    """The registry's subscription to a civil registry's death events (DCI ``subscribe``): requested by
+    `sijill api subscribe`, confirmed (with the civil registry's subscription code) by its ``on-subscribe``."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        SUBSCRIBED = "subscribed", _("subscribed")
+        REJECTED = "rejected", _("rejected")
+        UNSUBSCRIBED = "unsubscribed", _("unsubscribed")
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="subscriptions")
+    reference_id = models.CharField(max_length=128, unique=True)
+    transaction_id = models.CharField(max_length=128)
+    event_type = models.CharField(max_length=64, default="death")
+    code = models.CharField(max_length=99, blank=True)  # the civil registry's subscription code
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.CharField(max_length=999, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]

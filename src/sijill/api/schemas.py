@@ -324,3 +324,32 @@ class NotifyEnvelope(Schema):
     signature: str | None = None
     header: NotifyHeader
     message: NotifyMessage
+
+
+class SubscriptionInfo(Schema):
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(..., max_length=99)
+    status: str = Field(..., examples=["subscribe"])
+    timestamp: str
+
+
+class SubscribeAnswer(Schema):
+    model_config = ConfigDict(extra="allow")
+    reference_id: str
+    timestamp: str
+    status: str = Field(..., description="succ or rjct")
+    status_reason_code: str | None = None
+    status_reason_message: str | None = None
+    subscriptions: list[SubscriptionInfo] | None = None
+
+
+class OnSubscribeMessage(Schema):
+    transaction_id: str
+    correlation_id: str
+    subscribe_response: list[SubscribeAnswer]
+
+
+class OnSubscribeEnvelope(Schema):
+    signature: str | None = None
+    header: MsgHeader
+    message: OnSubscribeMessage
