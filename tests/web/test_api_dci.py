@@ -272,6 +272,10 @@ def _spoil(how: str, body: dict, key: SigningKey) -> dict:
         m["search_request"][0]["search_criteria"]["query"]["value"] = "199001011111"
     if how == "expired":
         body["signature"] = dci_sign(h, m, key, "moh-portal", created=int(time.time()) - 7200, lifetime=600)
+    if how == "long-lived":
+        body["signature"] = dci_sign(h, m, key, "moh-portal", lifetime=2 * 86400)
+    if how == "kid sender":
+        body["signature"] = dci_sign(h, m, key, "courts")
     if how == "wrong kid":
         body["signature"] = dci_sign(h, m, key, "moh-portal", kid="not-my-key")
     if how == "other key":
@@ -299,6 +303,8 @@ def _spoil(how: str, body: dict, key: SigningKey) -> dict:
     ("tampered", 403, "err.signature.invalid"),
     ("expired", 403, "err.signature.invalid"),
     ("wrong kid", 403, "err.signature.invalid"),
+    ("long-lived", 403, "err.signature.invalid"),
+    ("kid sender", 403, "err.signature.invalid"),
     ("other key", 403, "err.signature.invalid"),
     ("sender", 403, "err.sender.invalid"),
     ("role", 403, "err.role.forbidden"),
