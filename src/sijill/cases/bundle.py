@@ -146,7 +146,8 @@ def _visits(pdf: BundlePDF, case: Case) -> None:
     pdf.heading("تقرير الزيارة الميدانية")
     for visit in case.visits.select_related("researcher").prefetch_related("photos"):
         present = {True: "نعم", False: "لا", None: "—"}[visit.household_present]
-        pdf.para(f"الزيارة في {visit.visited_at:%Y-%m-%d %H:%M} — الباحث: {visit.researcher.get_full_name() or visit.researcher.username}"
+        researcher = visit.researcher.get_full_name() or visit.researcher.username
+        pdf.para(f"الزيارة في {visit.visited_at:%Y-%m-%d %H:%M} — الباحث: {researcher}"
                  f" — الأسرة حاضرة: {present} — الحالة المعيشية: {visit.living_conditions_label or '—'} — "
                  f"التوصية: {visit.get_recommendation_display() or '—'}")
         if visit.observations:

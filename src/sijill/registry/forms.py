@@ -87,7 +87,7 @@ class SearchForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("File"), help_text=_("CSV (UTF-8 or Windows-1256), XLSX or Parquet"))
-    schema = forms.ChoiceField(label=_("Kind of file"), choices=[(n, n) for n in schema_names()])
+    schema = forms.ChoiceField(label=_("Kind of file"), choices=[("", "—"), *((n, n) for n in schema_names())])
 
     def __init__(self, *args, max_bytes: int, **kwargs):
         super().__init__(*args, **kwargs)

@@ -56,8 +56,8 @@ class MembersWriter(Writer):
         "sex": ("sex",), "disability": ("disability",),
     }
 
-    def __init__(self, alias, present):
-        super().__init__(alias, present)
+    def __init__(self, alias, present, source=""):
+        super().__init__(alias, present, source)
         update = {f for name in present & self.PERSON_FIELDS.keys() for f in self.PERSON_FIELDS[name]}
         if "full_name" in present:  # the parts come from the full name
             update |= {"given", "father", "grandfather", "surname"}
