@@ -22,9 +22,10 @@ from .models import Case, Referral
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 MINISTRY = "جمهورية العراق — وزارة العمل والشؤون الاجتماعية — هيئة الحماية الاجتماعية"
-# Dates and numbers (2026-06-01, 07701234567, 33.31): bidi would split them at the hyphen in right-to-left
-# text; an isolate keeps each one left to right, as a browser shows it.
-NUMBER_RUN = re.compile(r"(?<![\u2066\d])[\d+]+(?:[-/:.,]\d+)*")
+# Left-to-right runs (dates, numbers, case and record numbers, hashes, user names: 2026-06-01, SJ-2026-0000001,
+# fr-1): bidi would split them at the hyphen in right-to-left text; an isolate keeps each one left to right,
+# as a browser shows it.
+LTR_RUN = re.compile(r"(?<![\u2066A-Za-z0-9])[A-Za-z0-9+][A-Za-z0-9+\-/:.,_@]*[A-Za-z0-9]|(?<![\u2066A-Za-z0-9])\d")
 NOT_SHOWN = {"agency", "partner_record_id", "as_of"}
 
 
@@ -42,7 +43,7 @@ class BundlePDF(FPDF):
         self.set_margins(15, 15, 15)
 
     def normalize_text(self, text: str) -> str:
-        return super().normalize_text(NUMBER_RUN.sub(lambda m: f"\u2066{m.group()}\u2069", text))
+        return super().normalize_text(LTR_RUN.sub(lambda m: f"\u2066{m.group()}\u2069", text))
 
     def footer(self):
         self.set_y(-12)
@@ -117,7 +118,7 @@ def _person(pdf: BundlePDF, case: Case) -> None:
         pdf.para(f"العنوان: {where.address.one_line}" + (f" — أقرب نقطة دالة: {where.address.landmark}"
                                                          if where.address.landmark else ""))
     if where.location:
-        pdf.para(f"الموقع: {where.location.latitude}, {where.location.longitude} "
+        pdf.para(f"الموقع: {where.location.latitude},{where.location.longitude} "
                  f"({where.location.observed_on:%Y-%m-%d}، {where.location.source})")
 
 
@@ -153,7 +154,7 @@ def _visits(pdf: BundlePDF, case: Case) -> None:
         if visit.observations:
             pdf.para(f"الملاحظات: {visit.observations}")
         if visit.latitude is not None:
-            pdf.para(f"موقع الزيارة: {visit.latitude}, {visit.longitude}")
+            pdf.para(f"موقع الزيارة: {visit.latitude},{visit.longitude}")
         for n, photo in enumerate(visit.photos.all(), start=1):
             pdf.para(f"الصورة {n}")
             with photo.image.open("rb") as f:
@@ -187,5 +188,10 @@ def _timeline(pdf: BundlePDF, case: Case) -> None:
     pdf.heading("التسلسل الزمني للحالة")
     for e in case.events.select_related("actor"):
         who = (e.actor.get_full_name() or e.actor.username) if e.actor else "النظام"
-        pdf.para(f"{e.at:%Y-%m-%d %H:%M} — {who} — {e.from_state_label or '—'} ← {e.to_state_label} — {e.reason}",
-                 size=10)
+        if not e.from_state:
+            moved = f"«{e.to_state_label}»"
+        elif e.from_state != e.to_state:
+            moved = f"من «{e.from_state_label}» إلى «{e.to_state_label}»"
+        else:
+            moved = f"في مرحلة «{e.to_state_label}»"
+        pdf.para(f"في {e.at:%Y-%m-%d %H:%M} — {who} — {moved} — {e.reason}", size=10)
