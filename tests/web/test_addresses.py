@@ -14,10 +14,12 @@ from sijill.registry.importing.service import import_file
 from sijill.registry.models import Household, HouseholdAddress, HouseholdLocation
 from sijill.registry.search import SearchQuery, search
 
-HEADER = "رقم الأسرة,المحافظة,القضاء,الناحية,المحلة,الزقاق,الدار,أقرب نقطة دالة,رقم الهاتف,خط العرض,خط الطول,تاريخ تحديد الموقع"
+HEADER = ("رقم الأسرة,المحافظة,القضاء,الناحية,المحلة,الزقاق,الدار,أقرب نقطة دالة,رقم الهاتف,خط العرض,خط الطول,"
+          "تاريخ تحديد الموقع")
 ROWS = [
     # row 2: good, two phones (one with the country code), a position
-    "HH-1,بغداد,الكرخ,مركز قضاء الكرخ,905,12,7,قرب جامع الرحمن,07701234567 / +964 780 111 2222,33.3128,44.3615,2024-05-01",
+    "HH-1,بغداد,الكرخ,مركز قضاء الكرخ,905,12,7,قرب جامع الرحمن,07701234567 / +964 780 111 2222,33.3128,44.3615,"
+    "2024-05-01",
     # row 3: a phone that is not one: the value is left empty, the row kept
     "HH-2,البصرة,الزبير,مركز قضاء الزبير,214,3,40,مقابل مدرسة النور,12345,,,",
     # row 4: latitude and longitude swapped: both left empty

@@ -97,7 +97,7 @@ def test_a_visit_answers_the_checklist_with_evidence_or_is_refused(team, world):
     case = Case.objects.get(person=world.widow)
     workflow.assign(case, team["researcher"], actor=team["worker"], reason="تكليف")
     report = {"client_uuid": str(uuid.uuid4()), "household_present": "true"}
-    with pytest.raises(visits.VisitRefused, match="Answer every item|أجب عن كل"):
+    with pytest.raises(visits.VisitRefused, match=r"Answer every item|أجب عن كل"):
         visits.submit(case, team["researcher"], report)
     answers = checklist_answers(case)
     answers[questions(case)[0].name("evidence")] = "none"
@@ -195,8 +195,9 @@ def test_a_confirmed_case_is_referred_with_an_arabic_evidence_bundle(team, world
     data = b"".join(pdf.streaming_content)
     assert pdf["Content-Type"] == "application/pdf" and data.startswith(b"%PDF")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
-    for words in ("إحالة قانونية", "هيئة النزاهة الاتحادية", "الإصدار", "marriage_contract", checklist("marriage_contract")[1].ar[:20],
-                  "الزوج يقيم في المنزل", "قرار اللجنة", "محلة", "905", "الصورة", "التسلسل الزمني", case.reference):
+    for words in ("إحالة قانونية", "هيئة النزاهة الاتحادية", "الإصدار", "marriage_contract",
+                  checklist("marriage_contract")[1].ar[:20], "الزوج يقيم في المنزل", "قرار اللجنة", "محلة", "905",
+                  "الصورة", "التسلسل الزمني", case.reference):
         assert words in text, words
     forms, mapped = _joining_forms(data)
     assert forms > mapped  # shaped: letters joined, not drawn one by one
