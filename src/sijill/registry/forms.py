@@ -4,8 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sijill import identity
+from sijill.identity import to_ascii_digits
 
-from .importing.kinds import Invalid, ascii_digits, phones
+from .importing.kinds import Invalid, phones
 from .importing.schema import schema_names
 from .models import GOVERNORATE_CHOICES, PairStatus
 from .search import SearchQuery
@@ -40,7 +41,7 @@ class SearchForm(forms.Form):
             raise forms.ValidationError(_("A national ID has 12 digits."), code="invalid") from None
 
     def clean_birth_year(self) -> int | None:
-        value = ascii_digits(self.cleaned_data["birth_year"]).strip()
+        value = to_ascii_digits(self.cleaned_data["birth_year"]).strip()
         if not value:
             return None
         if not value.isdigit() or not 1880 <= int(value) <= 2100:
@@ -61,7 +62,7 @@ class SearchForm(forms.Form):
         return found[0]
 
     def clean_address(self) -> str:
-        return " ".join(ascii_digits(self.cleaned_data["address"]).split())
+        return " ".join(to_ascii_digits(self.cleaned_data["address"]).split())
 
     def clean_name(self) -> str:
         value = " ".join(self.cleaned_data["name"].split())
