@@ -20,7 +20,7 @@ from test_eligibility_fixtures import household, hit
 from sijill.accounts.models import User
 from sijill.cases import workflow
 from sijill.cases.models import Case
-from sijill.eligibility.evaluate import evaluate_cycle
+from sijill.cycles.orchestrator import evaluate
 from sijill.exchange.models import Cycle, Run
 from sijill.exchange.seed import seed_agencies
 from sijill.registry.models import HouseholdAddress, HouseholdLocation
@@ -36,7 +36,7 @@ HouseholdLocation.objects.create(household=home, latitude="33.312800", longitude
 run = Run.objects.create(cycle=Cycle.objects.create(code="2025-06"))
 hit(run, widow, "courts", "SJC-9", {{"رقم العقد": "2023/77", "صفة الطرف": "الزوجة", "تاريخ العقد": "15/03/2023",
                                     "المحكمة": "محكمة الأحوال الشخصية في الكرخ"}})
-evaluate_cycle(run.cycle, actor="test", as_of=dt.date(2025, 6, 30))
+evaluate(run.cycle, actor="test", as_of=dt.date(2025, 6, 30))
 researcher = User.objects.create_user("researcher", password="visit-pass-1", role="field_researcher",
                                       governorates=["بغداد"])
 User.objects.create_user("caseworker", password="case-pass-1", role="caseworker", governorates=["بغداد"])

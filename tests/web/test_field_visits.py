@@ -16,15 +16,15 @@ from sijill.audit.models import AuditEntry
 from sijill.cases import decisions, notices, referrals, visits, workflow
 from sijill.cases.checks import questions
 from sijill.cases.models import Case, Outcome, ReferralStatus, VisitCheck
+from sijill.cycles.orchestrator import evaluate
 from sijill.eligibility.checklists import checklist, rule_codes
-from sijill.eligibility.evaluate import evaluate_cycle
 from sijill.eligibility.rules import shipped_rules
 from sijill.registry.models import Household, HouseholdAddress, HouseholdLocation
 
 
 @pytest.fixture
 def team(world):
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     return {"worker": make_user("caseworker", "cw-baghdad", governorates=["بغداد"]),
             "decider": make_user("caseworker", "cw-2", governorates=["بغداد"]),
             "researcher": make_user("field_researcher", "fr-1", governorates=["بغداد", "البصرة"]),

@@ -118,9 +118,9 @@ def _chosen_in_advance(html: str) -> list[str]:
 def test_the_pages_of_a_case_show_no_answer_chosen(world, client):
     from sijill.cases import notices, visits, workflow
     from sijill.cases.models import Case, Outcome
-    from sijill.eligibility.evaluate import evaluate_cycle
+    from sijill.cycles.orchestrator import evaluate
 
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     worker = make_user("caseworker", "cw", governorates=["بغداد"])
     researcher = make_user("field_researcher", "fr", governorates=["بغداد"])
     case = Case.objects.get(person=world.widow)
