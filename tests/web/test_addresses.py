@@ -123,3 +123,17 @@ def test_staff_search_by_phone_alone_or_by_name_and_mahalla_within_their_governo
 
     entry = AuditEntry.objects.filter(action="search").latest("seq")
     assert "07801112222" in entry.details
+
+
+@pytest.mark.django_db
+def test_the_person_page_shows_the_address_its_position_and_its_history(people, tmp_path, client):
+    from sijill.registry.models import Person
+
+    import_file(_write(tmp_path / "households.csv", ROWS), "households", actor="test")
+    import_file(_write(tmp_path / "moved.csv", [ROWS[0].replace(",905,12,7,", ",611,4,19,")]), "households",
+                actor="test")
+    person = Person.objects.filter(membership__household__household_id="HH-1").first()
+    client.force_login(make_user("analyst", "an"))
+    page = client.get(f"/registry/people/{person.pk}/").content.decode()
+    assert "محلة 611، زقاق 4، دار 19" in page and 'href="geo:33.312800,44.361500"' in page
+    assert "العناوين والمواقع السابقة" in page and "محلة 905" in page  # the earlier address, in the history
