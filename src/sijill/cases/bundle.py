@@ -7,56 +7,46 @@ from __future__ import annotations
 
 import base64
 import io
-import logging
 import re
-from importlib import resources
 
 from django.utils.translation import override
-from fpdf import FPDF
 
+from sijill.common.pdf import FONT, ArabicPDF
 from sijill.exchange.models import Agency
 from sijill.registry import addresses
 
 from . import checks
 from .models import Case, Referral
 
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 MINISTRY = "جمهورية العراق — وزارة العمل والشؤون الاجتماعية — هيئة الحماية الاجتماعية"
-# Left-to-right runs (dates, numbers, case and record numbers, hashes, user names: 2026-06-01, SJ-2026-0000001,
-# fr-1): bidi would split them at the hyphen in right-to-left text; an isolate keeps each one left to right,
-# as a browser shows it.
+# Beyond the dates and numbers ArabicPDF keeps left to right, a bundle carries references, user names and hashes
+# (SJ-2026-0000001, fr-1, 3c6a83ef...): each left-to-right run is isolated whole, as a browser shows it.
 LTR_RUN = re.compile(r"(?<![\u2066A-Za-z0-9])[A-Za-z0-9+][A-Za-z0-9+\-/:.,_@]*[A-Za-z0-9]|(?<![\u2066A-Za-z0-9])\d")
 NOT_SHOWN = {"agency", "partner_record_id", "as_of"}
 
 
-def _font(name: str) -> str:
-    return str(resources.files("sijill.web") / "fonts" / name)
-
-
-class BundlePDF(FPDF):
+class BundlePDF(ArabicPDF):
     def __init__(self):
-        super().__init__(format="A4")
-        self.add_font("Amiri", "", _font("Amiri-Regular.ttf"))
-        self.add_font("Amiri", "B", _font("Amiri-Bold.ttf"))
-        self.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="ara")
+        super().__init__(rtl=True)
         self.set_auto_page_break(auto=True, margin=15)
         self.set_margins(15, 15, 15)
 
     def normalize_text(self, text: str) -> str:
-        return super().normalize_text(LTR_RUN.sub(lambda m: f"\u2066{m.group()}\u2069", text))
+        """The wider LTR_RUN instead of ArabicPDF's number runs (isolating twice would nest the isolates)."""
+        return super(ArabicPDF, self).normalize_text(LTR_RUN.sub(lambda m: f"\u2066{m.group()}\u2069", text))
 
     def footer(self):
         self.set_y(-12)
-        self.set_font("Amiri", size=9)
+        self.set_font(FONT, size=9)
         self.cell(0, 6, str(self.page_no()), align="C")
 
     def heading(self, text: str, size: int = 13):
         self.ln(2)
-        self.set_font("Amiri", "B", size)
+        self.set_font(FONT, "B", size)
         self.multi_cell(0, size * 0.55, text, align="R", new_x="LMARGIN", new_y="NEXT")
 
     def para(self, text: str, size: int = 11):
-        self.set_font("Amiri", "", size)
+        self.set_font(FONT, "", size)
         self.multi_cell(0, 6.5, text, align="R", new_x="LMARGIN", new_y="NEXT")
 
     def picture(self, data: bytes, height: float = 60):
@@ -84,9 +74,9 @@ def _bundle(referral: Referral, recipient_name: str) -> bytes:
     pdf = BundlePDF()
     pdf.set_title(f"حزمة الأدلة {referral.reference}")
     pdf.add_page()
-    pdf.set_font("Amiri", "B", 12)
+    pdf.set_font(FONT, "B", 12)
     pdf.multi_cell(0, 7, MINISTRY, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Amiri", "B", 16)
+    pdf.set_font(FONT, "B", 16)
     pdf.multi_cell(0, 9, "إحالة قانونية — حزمة الأدلة", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.para(f"رقم الإحالة: {referral.reference}    رقم الملف: {case.reference}    "
              f"التاريخ: {referral.created_at:%Y-%m-%d}")
