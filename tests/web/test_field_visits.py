@@ -137,7 +137,8 @@ def test_the_case_the_decision_and_the_reports_use_the_answers(team, world, clie
     _walk_to_decision(son, team, Outcome.CONFIRMED, checklist_answers(son))
     client.force_login(team["worker"])
     page = client.get(f"/cases/{widow.pk}/").content.decode()
-    assert "لم يثبت" in page and checklist("marriage_contract")[1].ar in page and "الاطلاع على وثيقة" not in page
+    assert "لم يثبت" in page and checklist("marriage_contract")[1].ar in page
+    assert "نتيجة التحقق الميداني من المخالفات: لم يثبت 1" in page
     evidence = AuditEntry.objects.filter(action="decision_evidence", target_id=widow.reference).get()
     assert '"verdict":"not_established"' in evidence.details
     rows = {(r["rule"], r["item"]): r for r in cleared_by_checks().rows}

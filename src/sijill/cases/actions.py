@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.utils.translation import gettext as _
 
 from sijill.accounts.models import User
@@ -37,6 +39,7 @@ def context(case: Case, user) -> dict:
     verified = checks.by_finding(case)
     for f in findings:
         f.verification = verified.get(f.pk)  # the latest visit's answers for this finding
+    verdicts = Counter(v.verdict_label for v in verified.values())  # what the decision rests on, at a glance
     return {
         "case": case, "findings": findings,
         "events": case.events.select_related("actor"), "visits": case.visits.prefetch_related("photos"),
@@ -47,7 +50,7 @@ def context(case: Case, user) -> dict:
         "forms": {name: FORMS[name](prefix=name) for name in available(case) if name in FORMS},
         "available": available(case),
         "payments": Payment.objects.filter(enrolment__household=household).order_by("-month")[:12] if household else [],
-        "referrals": case.referrals.select_related("created_by"),
+        "verdicts": sorted(verdicts.items()), "referrals": case.referrals.select_related("created_by"),
         "referral_form": ReferralForm(prefix="refer") if referrals.can_refer(case) else None,
         "referral_status_form": ReferralStatusForm(prefix="referral"),
     }
