@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sijill.eligibility.checklists import checklist
+
 # The living conditions a visit records, from the worst to the best
 CONDITION_LABELS = {"poor": _("poor"), "modest": _("modest"), "adequate": _("adequate"),
                     "comfortable": _("comfortable"), "affluent": _("affluent")}
@@ -249,6 +251,14 @@ class VisitCheck(models.Model):
     answer = models.CharField(_("answer"), max_length=16, choices=CheckAnswer.choices)
     evidence = models.CharField(_("evidence"), max_length=10, choices=Evidence.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
+
+    @property
+    def question_text(self) -> str:
+        """The item in the page's language while the checklist still has it; else as it was asked."""
+        for item in checklist(self.rule_code):
+            if item.code == self.item and item.ar == self.question:
+                return item.text
+        return self.question
 
     class Meta:
         verbose_name = _("visit check")
