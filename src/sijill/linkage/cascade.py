@@ -161,8 +161,9 @@ def one_to_one(matches: list[Match], counts: StageCounts, tie_margin: float = 1e
     for candidates in by_partner.values():
         candidates.sort(key=lambda m: (m.match_class != "exact", -m.match_weight))
         best = candidates[0]
-        rivals = [c for c in candidates[1:] if abs(c.match_weight - best.match_weight) <= tie_margin
-                  and c.match_class == best.match_class]
+        # Two exact pairs both weigh infinity (inf - inf is not a number): equal, so a tie too.
+        rivals = [c for c in candidates[1:] if c.match_class == best.match_class
+                  and (c.match_weight == best.match_weight or abs(c.match_weight - best.match_weight) <= tie_margin)]
         if rivals:
             counts.ties += 1
             for m in (best, *rivals):
