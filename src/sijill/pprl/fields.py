@@ -397,8 +397,18 @@ class Fields:
         return [c for f in self.compared for c in f.comparisons(swap, present)]
 
 
+# The hub's exact stage (the same national ID and a name part): its levels, beside the model's.
+EXACT_STAGE = {
+    "national_id": NATIONAL_ID.comparisons()[0].levels[1],
+    "name": (Level("name.same_or_variant", "same name or variant", ""),
+             Level("name.skeleton", "skeleton (cross-script)", ""),
+             Level("name.missing", "missing", ""), Level("name.disagree", "disagree", "")),
+}
+
+
 def every_level(extra: Iterable[ExtraField] = ()) -> list[tuple[str, Level]]:
-    """(comparison, level) of every comparison the hub can make, with a swap level and both extra kinds."""
+    """(comparison, level) of every level a hit can carry: the model's comparisons (with a swap level and
+    the given extra fields), the exact stage's and a tie."""
     from_extra = tuple(Extra(x) for x in extra)
     out = [(c.name, lv) for c in Fields(from_extra).comparisons(swap="block_swap") for lv in c.levels]
-    return [*out, ("*", Level(TIE, TIE_LABEL, ""))]
+    return [*out, *(("given_name", lv) for lv in EXACT_STAGE["name"]), ("*", Level(TIE, TIE_LABEL, ""))]
