@@ -26,11 +26,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sijill import pprl
 from sijill.linkage.comparisons import comparisons, present_columns, swap_column
 from sijill.linkage.encodings import engine_table
 from sijill.linkage.run import match
-from sijill.pprl.schema import PackageOptions, load_schema, schema_from_dict
+from sijill.pprl import format as fmt
+from sijill.pprl import holder
+from sijill.pprl.format.schema import PackageOptions, load_schema, schema_from_dict
 from sijill.synth import generate_world
 from sijill.tabular import read_batches
 
@@ -62,7 +63,7 @@ def fixed_keys(root: Path, holders) -> Path:
     change no encoding); returns the hub's folder of public keys."""
     keys, trusted = root / "keys", root / "hub" / "trusted"
     trusted.mkdir(parents=True, exist_ok=True)
-    pprl.init_keys(keys / "registry", "registry", cycle=CYCLE)
+    holder.init_keys(keys / "registry", "registry", cycle=CYCLE)
     secret = keys / "registry" / "linkage.secret"
     secret.unlink()
     fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -70,19 +71,19 @@ def fixed_keys(root: Path, holders) -> Path:
         json.dump({"cycle": CYCLE, "secret": SECRET}, f)
     for who in holders:
         if who != "registry":
-            pprl.init_keys(keys / who, who, join=keys / "registry")
-            pprl.trust_key(keys / "registry", keys / who / "holder.pub")
+            holder.init_keys(keys / who, who, join=keys / "registry")
+            holder.trust_key(keys / "registry", keys / who / "holder.pub")
         (trusted / f"{who}.pub").write_bytes((keys / who / "holder.pub").read_bytes())
     return trusted
 
 
-def _quiet(schema: pprl.LinkageSchema) -> pprl.LinkageSchema:
+def _quiet(schema: fmt.LinkageSchema) -> fmt.LinkageSchema:
     """No dummies and no padding: they are random by design."""
     return dataclasses.replace(schema, package=PackageOptions(dummy_share=0, pad_to=1))
 
 
-def encode(root: Path, who: str, source: Path, schema: pprl.LinkageSchema, name: str | None = None) -> Path:
-    result = pprl.encode(read_batches(source).batches, schema, pprl.HolderKeys.load(root / "keys" / who),
+def encode(root: Path, who: str, source: Path, schema: fmt.LinkageSchema, name: str | None = None) -> Path:
+    result = holder.encode(read_batches(source).batches, schema, holder.HolderKeys.load(root / "keys" / who),
                          root / f"{name or who}.pkg", agency=who)
     return result.package
 
@@ -96,7 +97,7 @@ def encoding_digests(package: Path, trusted: Path) -> list[dict[str, str]]:
     """Per package column: its type and a digest of its values in record-id order (ref and payload, random
     by design, by type only)."""
     ids = record_ids(package)
-    table = pprl.open_package(package, pprl.TrustStore.from_dir(trusted)).read()
+    table = fmt.open_package(package, fmt.TrustStore.from_dir(trusted)).read()
     order = sorted(range(table.num_rows), key=lambda i: ids[table["ref"][i].as_py()])
     table = table.take(pa.array(order, pa.int64()))
     out = []
@@ -114,7 +115,7 @@ def hits(root: Path, packages: dict[str, Path], trusted: Path, models: Path | No
     the kept ``models`` (trained, and written to ``root/hits.parquet.models``, when ``None``)."""
     out = root / "hits.parquet"
     partners = [p for who, p in packages.items() if who != "registry"]
-    match(packages["registry"], partners, out, pprl.TrustStore.from_dir(trusted), keep=True, model_dir=models)
+    match(packages["registry"], partners, out, fmt.TrustStore.from_dir(trusted), keep=True, model_dir=models)
     refs = {}
     for p in packages.values():
         refs.update(record_ids(p))
@@ -128,14 +129,14 @@ def hits(root: Path, packages: dict[str, Path], trusted: Path, models: Path | No
 
 def hub_comparisons(packages: dict[str, Path], trusted: Path) -> dict[str, list[dict]]:
     """Per partner, the comparisons the hub builds for its pair of packages (as Splink dictionaries)."""
-    store = pprl.TrustStore.from_dir(trusted)
-    registry = pprl.open_package(packages["registry"], store)
+    store = fmt.TrustStore.from_dir(trusted)
+    registry = fmt.open_package(packages["registry"], store)
     reg = engine_table(registry, "registry")
     spec = registry.manifest.spec
     out = {}
     for who, path in packages.items():
         if who != "registry":
-            par = engine_table(pprl.open_package(path, store), who)
+            par = engine_table(fmt.open_package(path, store), who)
             out[who] = comparisons(present_columns(reg, par), swap_column(spec.blocking), spec.extra)
     return out
 
@@ -144,7 +145,7 @@ def build(root: Path, models: Path | None = HERE / "models") -> dict[str, list[d
     """Everything the golden test compares, made in ``root`` (``models``: see ``hits``)."""
     generate_world(root / "world", PERSONS, seed=SEED)
     trusted = fixed_keys(root, HOLDERS)
-    schemas = pprl.example_schemas()
+    schemas = fmt.example_schemas()
     packages = {who: encode(root, who, root / "world" / path, _quiet(load_schema(schemas[who])))
                 for who, path in HOLDERS.items()}
     columns = []

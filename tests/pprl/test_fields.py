@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sijill.pprl import encoding_spec
-from sijill.pprl.fields import Fields, every_level
-from sijill.pprl.schema import ExtraField
+from sijill.pprl.format import encoding_spec
+from sijill.pprl.format.fields import Fields, every_level
+from sijill.pprl.format.schema import ExtraField
 
 CODES = Path(__file__).parent / "level_codes.csv"
 EXTRA = [ExtraField("locality", "text"), ExtraField("postcode", "exact")]

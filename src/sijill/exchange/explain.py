@@ -2,7 +2,7 @@
 and grandfather's names match; the birth year matches; the month differs".
 
 The hub explains each hit per comparison: a field and the level reached, with the level's stable code
-(declared with the encoded fields in ``sijill.pprl.fields``). The sentence is looked up by that code, never
+(declared with the encoded fields in ``sijill.pprl.format.fields``). The sentence is looked up by that code, never
 by the English label. Name parts (and extra fields) that agree at the same level are said together.
 """
 
@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from sijill.pprl.fields import NAME_FIELDS, every_level
+from sijill.pprl.format.fields import NAME_FIELDS, every_level
 
 SAME = (gettext_noop("%(field)s matches"), gettext_noop("%(fields)s match"))
 DIFFERS = (gettext_noop("%(field)s differs"), gettext_noop("%(fields)s differ"))

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 
-from sijill.pprl.fields import EXACT_STAGE, TIE, TIE_LABEL, Level
+from sijill.pprl.format.fields import EXACT_STAGE, TIE, TIE_LABEL, Level
 
 from . import model as fs
 from .comparisons import NAME_PARTS, chosen, present_columns

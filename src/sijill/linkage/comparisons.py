@@ -1,6 +1,6 @@
 """The Fellegi–Sunter comparisons of the hub, on encodings only, as Splink comparison dictionaries.
 
-The comparisons and their levels are declared with the encoded fields (``sijill.pprl.fields``: one object
+The comparisons and their levels are declared with the encoded fields (``sijill.pprl.format.fields``: one object
 per field, each level with a stable code); here they are chosen for a pair of packages. Each comparison
 is a list of levels (SQL conditions over ``<column>_l`` / ``<column>_r``), strongest first; Splink turns
 them into one CASE WHEN. The SQL uses only what DuckDB and Spark share (``=``, ``&`` on BIGINT,
@@ -9,7 +9,7 @@ them into one CASE WHEN. The SQL uses only what DuckDB and Spark share (``=``, `
 
 from __future__ import annotations
 
-from sijill.pprl.fields import BLOCK_PREFIX, IDENTIFIER_FIELDS, Comparison, Extra, Fields, dice_at_least
+from sijill.pprl.format.fields import BLOCK_PREFIX, IDENTIFIER_FIELDS, Comparison, Extra, Fields, dice_at_least
 
 NAME_PARTS = ("given_name", "father_name", "grandfather_name")
 IDENTIFIERS = IDENTIFIER_FIELDS  # identifiers block alone (a person's own number)

@@ -10,8 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sijill.pprl import Package
-from sijill.pprl.fields import BLOOM_WORDS  # declared with the fields: their SQL reads the words
+from sijill.pprl.format import Package
+from sijill.pprl.format.fields import BLOOM_WORDS  # declared with the fields: their SQL reads the words
 
 
 def bloom_columns(table: pa.Table) -> list[str]:

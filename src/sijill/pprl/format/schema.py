@@ -154,7 +154,7 @@ class EncodingSpec:
 
     @property
     def fields(self) -> Fields:
-        """The encoded fields (``pprl.fields``): columns, comparisons and their level codes."""
+        """The encoded fields (``pprl.format.fields``): columns, comparisons and their level codes."""
         return Fields.of(self)
 
     def columns(self) -> list[tuple[str, pa.DataType, str]]:
