@@ -10,9 +10,8 @@ from nacl import bindings
 
 from sijill import identity
 from sijill.pprl.format import encoding_spec
-from sijill.pprl.format.fields import Blocking
+from sijill.pprl.format.fields import Blocking, BlockingKey
 from sijill.pprl.format.keyfiles import Secret
-from sijill.pprl.format.schema import BlockingKey
 from sijill.pprl.holder.encoders import NationalIdEncoder, Shared
 from sijill.pprl.holder.encoders.blocking import BlockingEncoder
 from sijill.pprl.holder.payload import NONCE, encrypt_array

@@ -6,8 +6,7 @@ import csv
 from pathlib import Path
 
 from sijill.pprl.format import encoding_spec
-from sijill.pprl.format.fields import Fields, every_level
-from sijill.pprl.format.schema import ExtraField
+from sijill.pprl.format.fields import ExtraField, Fields, every_level
 
 CODES = Path(__file__).parent / "level_codes.csv"
 EXTRA = [ExtraField("locality", "text"), ExtraField("postcode", "exact")]

@@ -7,8 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from sijill.exchange.explain import GROUPED, SENTENCES, explain
-from sijill.pprl.format.fields import every_level
-from sijill.pprl.format.schema import ExtraField
+from sijill.pprl.format.fields import ExtraField, every_level
 
 LEVELS = every_level([ExtraField("locality", "text"), ExtraField("postcode", "exact")])
 

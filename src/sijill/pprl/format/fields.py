@@ -15,12 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import pyarrow as pa
 
-if TYPE_CHECKING:
-    from .schema import BlockingKey, EncodingSpec, ExtraField
+
+class EncodingSpec(Protocol):
+    """What the columns depend on (``schema.EncodingSpec``, not imported: the schema builds on the fields)."""
+
+    bloom: Any
+    hardening: Any
+
+    @property
+    def bloom_bytes(self) -> int: ...
+
 
 IDENTIFIER_FIELDS = ("national_id", "ration_card")
 NAME_FIELDS = ("given_name", "father_name", "grandfather_name", "surname", "mother_name")
@@ -30,7 +38,37 @@ TOKEN = pa.int64()
 TIE = "hit.tie"  # the hub's own level: another beneficiary matches equally well
 TIE_LABEL = "tie with another beneficiary"
 
+EXTRA_PREFIX = "extra_"
 Column = tuple[str, pa.DataType, str]  # name, Arrow type, meaning (the field metadata of encodings.parquet)
+
+
+@dataclass(frozen=True)
+class BlockingKey:
+    """``any_order``: the values are sorted before hashing, so a record whose given name and surname were
+    written in each other's place gets the same token (``{any_order: [given_name.skeleton, surname.skeleton]}``)."""
+
+    name: str
+    parts: tuple[str, ...]
+    any_order: bool = False
+
+    def as_setting(self) -> list | dict:
+        return {"any_order": list(self.parts)} if self.any_order else list(self.parts)
+
+
+@dataclass(frozen=True)
+class ExtraField:
+    """A field declared by the cycle's schemas under ``extra:``: its name and how it is encoded."""
+
+    name: str
+    kind: str
+
+    @property
+    def token_column(self) -> str:
+        return EXTRA_PREFIX + self.name
+
+    @property
+    def bloom_column(self) -> str | None:
+        return f"{EXTRA_PREFIX}{self.name}_bloom" if self.kind == "text" else None
 
 
 # --- levels ---------------------------------------------------------------------------------------------

@@ -32,9 +32,7 @@ import pyarrow as pa
 import yaml
 
 from .errors import SchemaError
-from .fields import CHAIN_FIELDS, IDENTIFIER_FIELDS, NAME_FIELDS, Fields
-
-__all__ = ["CHAIN_FIELDS", "IDENTIFIER_FIELDS", "NAME_FIELDS"]  # declared with the fields, read from here too
+from .fields import IDENTIFIER_FIELDS, NAME_FIELDS, BlockingKey, ExtraField, Fields
 
 FORMAT = "sijill-pprl/1"
 
@@ -44,7 +42,6 @@ CANONICAL_FIELDS = (*IDENTIFIER_FIELDS, *NAME_FIELDS, "full_name", "birth_date",
 # normalised value (a postcode, a state); ``text`` a token and a Bloom filter of the normalised text (a street
 # or a locality, compared by similarity). The encoder's per-field keys make each its own token space.
 EXTRA_KINDS = ("exact", "text")
-EXTRA_PREFIX = "extra_"
 _RESERVED = {"ref", "payload", "unique_id", "source_dataset", "match_key", "match_weight", "match_probability"}
 
 # Values a blocking token may combine, per field.
@@ -85,35 +82,6 @@ class Hardening:
     balance: bool = False
     xor_fold: bool = False
     blip: float = 0.0
-
-
-@dataclass(frozen=True)
-class BlockingKey:
-    """``any_order``: the values are sorted before hashing, so a record whose given name and surname were
-    written in each other's place gets the same token (``{any_order: [given_name.skeleton, surname.skeleton]}``)."""
-
-    name: str
-    parts: tuple[str, ...]
-    any_order: bool = False
-
-    def as_setting(self) -> list | dict:
-        return {"any_order": list(self.parts)} if self.any_order else list(self.parts)
-
-
-@dataclass(frozen=True)
-class ExtraField:
-    """A field declared by the cycle's schemas under ``extra:``: its name and how it is encoded."""
-
-    name: str
-    kind: str
-
-    @property
-    def token_column(self) -> str:
-        return EXTRA_PREFIX + self.name
-
-    @property
-    def bloom_column(self) -> str | None:
-        return f"{EXTRA_PREFIX}{self.name}_bloom" if self.kind == "text" else None
 
 
 @dataclass(frozen=True)
