@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
-from sijill.exchange.explain import GROUPED, SENTENCES, explain
+from sijill.common.explain import GROUPED, SENTENCES, explain
 from sijill.pprl.format.fields import ExtraField, every_level
 
 LEVELS = every_level([ExtraField("locality", "text"), ExtraField("postcode", "exact")])

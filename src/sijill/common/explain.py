@@ -8,9 +8,10 @@ by the English label. Name parts (and extra fields) that agree at the same level
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from sijill.pprl.format.fields import NAME_FIELDS, every_level
 
@@ -132,3 +133,9 @@ def _join(names: list[str]) -> str:
     for name in names[1:-1]:
         text = _("%(list)s, %(next)s") % {"list": text, "next": name}
     return _("%(list)s and %(last)s") % {"list": text, "last": names[-1]}
+
+
+class MatchClass(models.TextChoices):
+    EXACT = "exact", gettext_lazy("exact")
+    PROBABLE = "probable", gettext_lazy("probable")
+    REVIEW = "review", gettext_lazy("for review")
