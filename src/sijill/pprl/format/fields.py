@@ -3,9 +3,9 @@
 One small object per field (Splink's one class per comparison level, end to end): the national ID, the
 ration card, the name chain and its parts, the birth date, a categorical value, an extra field and a
 blocking key. From these the package's column list (``EncodingSpec.columns``), the hub's comparisons
-(``sijill.linkage.comparisons``) and the explanations (``sijill.exchange.explain``, which looks sentences up
-by a level's ``code``) all derive. The holder's code that computes the values is ``pprl.field_encoders``;
-this module imports none of it, so the hub can read the declarations without the encoding.
+(``sijill.linkage.comparisons``) and the explanations (``sijill.common.explain``, which looks sentences up
+by a level's ``code``) all derive. The holder's code that computes the values is ``pprl.holder.encoders``
+(one encoder per field); this module imports none of it, so the hub reads the declarations without it.
 
 A level's ``code`` is stable: it is stored with every hit, and an explanation is looked up by it. The
 ``label`` is the English text Splink shows in its charts; it may be reworded, the code may not.
