@@ -189,6 +189,7 @@ def test_a_confirmed_case_is_referred_with_an_arabic_evidence_bundle(team, world
     client.force_login(team["decider"])
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "هيئة النزاهة الاتحادية" in page and 'name="refer-recipient"' in page
+    assert "محلة 905، زقاق 12، دار 7" in page  # the caseworker sees where the household lives too
     client.post(f"/cases/{case.pk}/refer/", {"refer-recipient": "integrity_commission", "refer-reason": "تزوير"})
     referral = case.referrals.get()
     assert referral.status == ReferralStatus.PREPARED and referral.reference.startswith("R-" + case.reference)

@@ -7,6 +7,7 @@ from collections import Counter
 from django.utils.translation import gettext as _
 
 from sijill.accounts.models import User
+from sijill.registry import addresses
 from sijill.registry.models import Payment
 
 from . import checks, decisions, notices, recovery, referrals, workflow
@@ -50,7 +51,8 @@ def context(case: Case, user) -> dict:
         "forms": {name: FORMS[name](prefix=name) for name in available(case) if name in FORMS},
         "available": available(case),
         "payments": Payment.objects.filter(enrolment__household=household).order_by("-month")[:12] if household else [],
-        "verdicts": sorted(verdicts.items()), "referrals": case.referrals.select_related("created_by"),
+        "verdicts": sorted(verdicts.items()), "where": addresses.of(household),
+        "referrals": case.referrals.select_related("created_by"),
         "referral_form": ReferralForm(prefix="refer") if referrals.can_refer(case) else None,
         "referral_status_form": ReferralStatusForm(prefix="referral"),
     }
