@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0003_reversal_entries'),
+        ('cases', '0004_reversal_entries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

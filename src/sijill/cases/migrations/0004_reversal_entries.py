@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_case_proposed_outcome_enrolmentchange'),
+        ('cases', '0003_visit_checks_referrals'),
     ]
 
     operations = [
