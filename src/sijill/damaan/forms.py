@@ -28,8 +28,12 @@ class FoldedForm(forms.Form):
         if data is not None:
             data = data.copy()
             for key in list(data.keys()):
-                if key not in NO_FOLD:
+                if key in NO_FOLD:
+                    continue
+                if hasattr(data, "setlist"):  # a request's QueryDict
                     data.setlist(key, [to_ascii_digits(v) if isinstance(v, str) else v for v in data.getlist(key)])
+                elif isinstance(data[key], str):
+                    data[key] = to_ascii_digits(data[key])
         super().__init__(data, *args, **kwargs)
 
 
