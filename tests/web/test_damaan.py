@@ -15,9 +15,19 @@ from django.test import Client
 
 from sijill.accounts.roles import Role
 from sijill.audit.models import AuditEntry
-from sijill.damaan import certificates, contributions as c, declarations, registration
-from sijill.damaan.models import (Assessment, Certificate, Declaration, DuplicateFlag, Establishment, Insured,
-                                  RateTable, Subscription, VoluntaryDue)
+from sijill.damaan import certificates, declarations, registration
+from sijill.damaan import contributions as c
+from sijill.damaan.models import (
+    Assessment,
+    Certificate,
+    Declaration,
+    DuplicateFlag,
+    Establishment,
+    Insured,
+    RateTable,
+    Subscription,
+    VoluntaryDue,
+)
 
 pytestmark = pytest.mark.django_db
 

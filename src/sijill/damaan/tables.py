@@ -46,7 +46,8 @@ def _keep(model, name: str, number: int, lookup: dict, values: dict, using: str)
         return
     changed = [k for k, v in values.items() if k != "source" and getattr(existing, k) != v]
     if changed:
-        raise TableError(f"data/{name}, row {number}: version {' '.join(map(str, lookup.values()))} is already in force with other figures "
+        version = " ".join(map(str, lookup.values()))
+        raise TableError(f"data/{name}, row {number}: version {version} is already in force with other figures "
                          f"({', '.join(changed)}); a change must be a new version")
 
 
