@@ -283,7 +283,8 @@ def keys_init(
         "trusted channel) instead of starting a new cycle.")] = None,
 ) -> None:
     """Create a holder's keys: a new cycle (linkage secret, registry key pair), or --join an existing one."""
-    from sijill.pprl import PprlError, init_keys
+    from sijill.pprl.format import PprlError
+    from sijill.pprl.holder import init_keys
 
     try:
         _show_keys(init_keys(directory, holder, cycle=cycle, join=join))
@@ -301,7 +302,8 @@ def keys_rotate(
     signing: Annotated[bool, typer.Option("--signing", help="Also replace this holder's signing key.")] = False,
 ) -> None:
     """Start the next matching cycle: a new linkage secret; the old one is destroyed."""
-    from sijill.pprl import PprlError, rotate_keys
+    from sijill.pprl.format import PprlError
+    from sijill.pprl.holder import rotate_keys
 
     try:
         _show_keys(rotate_keys(directory, cycle=cycle, join=join, registry=registry, signing=signing))
@@ -315,7 +317,8 @@ def keys_trust(
     public_key: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A holder's holder.pub.")],
 ) -> None:
     """Accept packages signed by another data holder (copies its public key into DIR/trusted/)."""
-    from sijill.pprl import PprlError, trust_key
+    from sijill.pprl.format import PprlError
+    from sijill.pprl.holder import trust_key
 
     try:
         console.print(f"trusted: {trust_key(directory, public_key)}")
@@ -326,7 +329,8 @@ def keys_trust(
 @keys_app.command("show")
 def keys_show(directory: Annotated[Path, typer.Argument(help="A holder's key folder.")]) -> None:
     """Show a key folder's holder, cycle and key fingerprints (never a secret)."""
-    from sijill.pprl import PprlError, key_info
+    from sijill.pprl.format import PprlError
+    from sijill.pprl.holder import key_info
 
     try:
         _show_keys(key_info(directory))
@@ -354,8 +358,9 @@ def encode(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from sijill.pprl import HolderKeys, PprlError, load_schema
-    from sijill.pprl import encode as encode_package
+    from sijill.pprl.format import PprlError, load_schema
+    from sijill.pprl.holder import HolderKeys
+    from sijill.pprl.holder import encode as encode_package
     from sijill.tabular import FileFormatError, read_batches
 
     try:
@@ -396,24 +401,40 @@ def hits_open(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from sijill.pprl import PprlError, RegistryKeys, TrustStore, open_hits
+    from sijill.pprl.format import PprlError, TrustStore
+    from sijill.pprl.registry import RegistryKeys, open_hits
     from sijill.tabular import write_csv
 
     try:
         opened = open_hits(hits, RegistryKeys.load(keys), maps, TrustStore.from_dir(keys))
     except PprlError as e:
         _pprl_fail(e)
-    header = list(dict.fromkeys(k for row in opened.rows for k in row))
+    rows = [_flat_hit(hit) for hit in opened.rows]
+    header = list(dict.fromkeys(k for row in rows for k in row))
     out.unlink(missing_ok=True)
     out.touch(mode=0o600)  # opened hits name people: readable by their owner only
     if out.suffix.lower() == ".parquet":
-        pq.write_table(pa.Table.from_pylist(opened.rows), out)
+        pq.write_table(pa.Table.from_pylist(rows), out)
     else:
-        write_csv(out, header, opened.rows)
+        write_csv(out, header, rows)
     console.print(f"{len(opened.rows):,} hits opened; {opened.dropped_dummies:,} on dummy records dropped"
                   + (f"; [yellow]{opened.unknown_refs:,} registry references not in the maps given[/yellow]"
                      if opened.unknown_refs else ""))
     console.print(f"written: {out}")
+
+
+def _flat_hit(hit) -> dict:
+    """One opened hit as a row of a file: the explanation as text and as JSON, the payload as ``payload.*``."""
+    import json
+
+    levels = [level.as_dict() for level in hit.explanation]
+    agreement = "; ".join(f"{e['field']}={e['level']}" + (f"({e['weight']:+.1f})" if e["weight"] is not None else "")
+                          for e in levels)
+    row = {"registry_record_id": hit.registry_record_id, "agency": hit.agency,
+           "partner_record_id": hit.partner_record_id, "match_class": hit.match_class,
+           "probability": hit.probability, "match_weight": hit.match_weight, "agreement": agreement,
+           "explanation": json.dumps(levels, ensure_ascii=False)}
+    return row | {f"payload.{k}": v for k, v in hit.payload.items()}
 
 
 def _register_match() -> None:
@@ -646,7 +667,7 @@ def cycle_pack(
 ) -> None:
     """Make the one file a holder uploads: a tar of the package folder (the map stays out unless --map)."""
     from sijill.exchange.archive import pack
-    from sijill.pprl.package import map_path
+    from sijill.pprl.format.package import map_path
 
     with open(out, "wb") as f:
         pack(package, f, schema=schema, map_file=map_path(package) if with_map else None)
@@ -666,7 +687,7 @@ def cycle_upload(
     from sijill.exchange.archive import pack
     from sijill.exchange.models import Agency
     from sijill.exchange.uploads import PackageRefused, receive_package
-    from sijill.pprl.package import map_path
+    from sijill.pprl.format.package import map_path
 
     if registry == bool(agency):
         _cycle_fail(ValueError("give --agency CODE or --registry"))

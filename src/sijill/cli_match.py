@@ -39,7 +39,7 @@ def match_command(
 ) -> None:
     """Match the registry against partner packages on encodings only; write explained hits."""
     from sijill.linkage import Thresholds, match
-    from sijill.pprl import PprlError, TrustStore
+    from sijill.pprl.format import PprlError, TrustStore
 
     if not dedupe and not partner_packages:
         raise typer.BadParameter("give partner packages, or --dedupe to match the registry with itself")

@@ -16,8 +16,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from sijill import pprl
-from sijill.pprl.schema import example_schemas, load_schema
+from sijill.pprl.format import LinkageSchema
+from sijill.pprl.format.package import MANIFEST
+from sijill.pprl.format.schema import example_schemas, load_schema
+from sijill.pprl.holder import HolderKeys, encode
 from sijill.registry.models import Person
 
 from . import storage
@@ -52,7 +54,7 @@ def _birth(person: Person) -> str | None:
     return str(person.birth_year) if person.birth_year else None
 
 
-def _batches(schema: pprl.LinkageSchema) -> Iterator[dict[str, list]]:
+def _batches(schema: LinkageSchema) -> Iterator[dict[str, list]]:
     columns = {schema.record_id: lambda p: p.record_id}
     for field, cols in schema.fields.items():
         if field not in FIELDS:
@@ -78,7 +80,7 @@ def encode_registry(cycle: Cycle, *, user=None, request=None, workers: int = 1) 
     """Encode and sign the registry's members for ``cycle``; the package is accepted into the cycle."""
     from sijill.audit.trail import record
 
-    keys = pprl.HolderKeys.load(storage.registry_keys_dir())
+    keys = HolderKeys.load(storage.registry_keys_dir())
     if keys.cycle != cycle.code:
         raise CycleError(_("The registry's keys are those of cycle %(keys)s, not of cycle %(cycle)s.")
                          % {"keys": keys.cycle, "cycle": cycle.code})
@@ -87,10 +89,10 @@ def encode_registry(cycle: Cycle, *, user=None, request=None, workers: int = 1) 
     schema = load_schema(example_schemas()[REGISTRY])
     tmp = Path(tempfile.mkdtemp(prefix="registry-", dir=storage.incoming_dir()))
     try:
-        result = pprl.encode(_batches(schema), schema, keys, tmp / "registry.pkg", agency=REGISTRY,
+        result = encode(_batches(schema), schema, keys, tmp / "registry.pkg", agency=REGISTRY,
                              source="the registry's database", workers=workers,
                              expected_rows=Person.objects.count())
-        body = (result.package / pprl.package.MANIFEST).read_bytes()
+        body = (result.package / MANIFEST).read_bytes()
         sha256 = hashlib.sha256(body).hexdigest()  # the manifest holds the encodings' own SHA-256
         name = f"{REGISTRY}-{sha256[:12]}.pkg"
         target = storage.packages_dir(cycle.code) / name

@@ -22,9 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from sijill import __version__, pprl
+from sijill import __version__
 from sijill.linkage import match
 from sijill.linkage.model import Thresholds
+from sijill.pprl.format.package import ENCODINGS
+from sijill.pprl.registry import RegistryKeys, open_hits
 
 from . import storage, trust
 from .cycles import CycleError, packages_for_run
@@ -140,9 +142,9 @@ def _execute(run: Run, tmp: Path, work: Path, beat: _Heartbeat) -> None:
     storage.replace_dir(tmp, work)
     hits_path = work / "hits.parquet"
     beat.update(stage=gettext_noop("opening the hits with the registry's keys"), progress_done=run.progress_total - 2)
-    keys, maps = pprl.RegistryKeys.load(storage.registry_keys_dir()), [registry_map(registry)]
-    opened = pprl.open_hits(hits_path, keys, maps, trusted)
-    pairs = pprl.open_hits(work / DUPLICATES, keys, maps, trusted)  # the same format, the registry on both sides
+    keys, maps = RegistryKeys.load(storage.registry_keys_dir()), [registry_map(registry)]
+    opened = open_hits(hits_path, keys, maps, trusted)
+    pairs = open_hits(work / DUPLICATES, keys, maps, trusted)  # the same format, the registry on both sides
     beat.update(stage=gettext_noop("storing the hits and the possible duplicates"),
                 progress_done=run.progress_total - 1)
     beat.stop()
@@ -177,7 +179,7 @@ def _apply_retention(partners: list[Package], hits) -> list[str]:
     """The hub's retention policy, once the hits are safely stored: partners' encodings are deleted."""
     lines = []
     for package in partners:
-        encodings = storage.absolute(package.path) / pprl.package.ENCODINGS
+        encodings = storage.absolute(package.path) / ENCODINGS
         encodings.unlink(missing_ok=True)
         matched = sum(1 for h in hits if h.agency_id == package.agency_id)
         lines.append(f"{package.agency.code}: deleted the encodings of its {package.records:,} records (dummies "

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sijill import __version__
-from sijill.pprl import TrustStore, hits_table, open_packages, write_hits
+from sijill.pprl.format import TrustStore, hits_table, open_packages, write_hits
 
 from . import model as fs
 from .cascade import Match, StageCounts, exact_stage, model_stage, one_to_one

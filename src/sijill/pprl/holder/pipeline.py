@@ -27,12 +27,13 @@ import pyarrow.csv as pacsv
 
 from sijill.identity import IDENTITY_VERSION
 
+from ..format.errors import NothingUsable, SchemaError
+from ..format.keyfiles import Secret
+from ..format.package import Manifest, PackageWriter, errors_path, map_path, spill
+from ..format.schema import LinkageSchema
 from . import payload as payloads
 from .encoder import EncodedBatch, RecordEncoder
-from .errors import NothingUsable, SchemaError
-from .keys import HolderKeys, Secret
-from .package import Manifest, PackageWriter, errors_path, map_path, spill
-from .schema import LinkageSchema
+from .keys import HolderKeys
 
 Batch = pa.RecordBatch | dict[str, list]
 MAP_COLUMNS = ("ref", "record_id", "row", "dummy")
