@@ -329,7 +329,7 @@ def test_the_monthly_run_assesses_loaded_declarations_and_the_extract_feeds_the_
     rows = {r["رقم البطاقة الوطنية"]: r for r in rows}
     assert header == holder.HEADER
     assert rows["198503214567"]["الأجر الشهري"] == "900000" and rows["198503214567"]["صاحب العمل"] == "شركة الرواد"
-    from sijill.pprl.schema import example_schemas, load_schema
+    from sijill.pprl.format.schema import example_schemas, load_schema
 
     schema = load_schema(example_schemas()[holder.AGENCY])
     schema.check_header(header, "the Damaan extract")  # raises naming any column the insured schema lacks
