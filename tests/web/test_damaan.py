@@ -311,20 +311,23 @@ def test_the_monthly_run_assesses_loaded_declarations_and_the_extract_feeds_the_
         "الأجر الشهري,تاريخ الشمول\n"
         "1,علي حسين كاظم الساعدي,زينب علي,1985-03-21,198503214567,بغداد,ذكر,شركة الرواد,5001,900000,2019-01-05\n"
         "2,مريم عباس جاسم,فاطمة,11/2/1990,199002114321,البصرة,أنثى,شركة الرواد,5002,300000,2020-05-01\n"
-        "3,حسن,سعاد,1970-01-01,123,بغداد,ذكر,شركة النفط,5003,1000000,2015-01-01\n", encoding="utf-8")
+        "3,حسن,سعاد,1970-01-01,123,بغداد,ذكر,شركة النفط,5003,1000000,2015-01-01\n"
+        "4,كريم جواد كاظم,هدى,1979-06-30,,ذي قار,ذكر,شركة الرواد,5004,500000,2012-02-01\n"
+        "5,سعد جواد,هدى,1979-06-31,,ذي قار,ذكر,شركة الرواد,5005,500000,2012-02-01\n", encoding="utf-8")
     loaded = legacy.load_schedule(schedule, LAST_MONTH)
-    assert (loaded.rows, loaded.workers, loaded.establishments, loaded.declarations) == (3, 2, 1, 1)
-    assert [(p[0], p[1]) for p in loaded.problems] == [(4, "الاسم الرباعي")]
+    assert (loaded.rows, loaded.workers, loaded.without_id, loaded.establishments, loaded.declarations) == (
+        5, 3, 1, 1, 1)
+    assert [(p[0], p[1]) for p in loaded.problems] == [(4, "الاسم الرباعي"), (6, "تاريخ الميلاد")]
     again = legacy.load_schedule(schedule, LAST_MONTH)
     assert (again.workers, again.establishments, again.declarations) == (0, 0, 0), "loading again adds nothing"
 
     result = monthly.run_month(LAST_MONTH)
-    assert (result.declarations_assessed, result.lines_assessed) == (1, 2)
-    assert Assessment.objects.get().total == (45_000 + 108_000) + (17_500 + 42_000)
+    assert (result.declarations_assessed, result.lines_assessed) == (1, 3)
+    assert Assessment.objects.get().total == (45_000 + 108_000) + (17_500 + 42_000) + (25_000 + 60_000)
     assert monthly.run_month(LAST_MONTH).declarations_assessed == 0
 
     out = tmp_path / "insured.csv"
-    assert holder.write_extract(out) == 2
+    assert holder.write_extract(out) == 3
     header, rows, _ = read_csv(out)
     rows = {r["رقم البطاقة الوطنية"]: r for r in rows}
     assert header == holder.HEADER

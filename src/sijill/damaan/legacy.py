@@ -1,6 +1,7 @@
 """Taking over the old system's schedule of insured workers (one row per worker: name chain, mother, birth date,
 national ID, governorate, sex, employer, wage, date insured): establishments approved as they stood, workers
-registered through the identity layer (duplicates flagged), spells opened, and the last month's wages loaded as
+registered through the identity layer (duplicates flagged; a worker the old system holds without a national ID
+is taken over without one, counted for the directorate to complete), spells opened, and the last month's wages loaded as
 declarations for the monthly run to assess. Bad rows are reported with row and field; good rows are kept;
 loading the same file again creates nothing twice."""
 
@@ -30,6 +31,7 @@ COLUMNS = {"full_name": "الاسم الرباعي", "mother": "اسم الام"
 class Loaded:
     rows: int = 0
     workers: int = 0
+    without_id: int = 0  # taken over without a national ID, for the directorate to complete
     establishments: int = 0
     declarations: int = 0
     problems: list[tuple[int, str, str]] = field(default_factory=list)
@@ -65,6 +67,7 @@ def load_schedule(path: Path, month: dt.date, actor: str = "system") -> Loaded:
                 est = _establishment(employer, details.governorate, made)
                 person, new = find_or_register(details, actor=actor)
                 made.workers += new
+                made.without_id += new and not details.national_id
                 if not Employment.objects.filter(insured=person, establishment=est, end__isnull=True).exists():
                     Employment.objects.create(insured=person, establishment=est, start=since, wage=wage)
             if since <= c.add_months(month, 1):
@@ -100,11 +103,11 @@ def _read(row: dict) -> tuple[PersonDetails, dt.date, int, str]:
     for key in ("national_id", "birth_date", "governorate", "sex"):
         try:
             PersonDetails.parse({**parts, "national_id": "100000000009", "birth_date": dt.date(1980, 1, 1),
-                                 "governorate": "بغداد", key: get(key)})
+                                 "governorate": "بغداد", key: get(key)}, id_optional=True)
         except (identity.IdentityError, ValueError) as e:
             raise RowError(COLUMNS[key], str(e)) from e
     details = PersonDetails.parse({**parts, **{k: get(k) for k in ("national_id", "birth_date", "governorate",
-                                                                   "sex")}})
+                                                                   "sex")}}, id_optional=True)
     try:
         since = identity.parse_date(get("since")).as_date()
     except identity.IdentityError as e:

@@ -115,7 +115,8 @@ class Insured(models.Model):
     same person is flagged (``DuplicateFlag``) for an officer."""
 
     number = models.CharField(_("insurance number"), max_length=16, unique=True)
-    national_id = models.CharField(_("national ID"), max_length=12, db_index=True)
+    # Empty only for workers taken over from the old system without one (the directorate completes it).
+    national_id = models.CharField(_("national ID"), max_length=12, db_index=True, blank=True)
     given = models.CharField(_("given name"), max_length=60)
     father = models.CharField(_("father's name"), max_length=60)
     grandfather = models.CharField(_("grandfather's name"), max_length=60)

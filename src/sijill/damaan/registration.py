@@ -93,14 +93,17 @@ class PersonDetails:
     governorate: str
 
     @classmethod
-    def parse(cls, raw: dict) -> PersonDetails:
-        """Raises ``identity.IdentityError`` (naming the value) for a bad national ID, date or governorate."""
+    def parse(cls, raw: dict, id_optional: bool = False) -> PersonDetails:
+        """Raises ``identity.IdentityError`` (naming the value) for a bad national ID, date or governorate.
+        ``id_optional``: an empty national ID is accepted (records taken over from the old system)."""
         born = raw["birth_date"]
         if not isinstance(born, dt.date):
             born = identity.parse_date(str(born)).as_date()
             if born is None:
                 raise identity.InvalidDate(raw["birth_date"], "the full birth date is needed")
-        return cls(identity.national_id(str(raw["national_id"])),
+        nid = raw.get("national_id")
+        missing = nid is None or not str(nid).strip()
+        return cls("" if missing and id_optional else identity.national_id(nid),
                    *(" ".join(str(raw.get(k) or "").split()) for k in ("given", "father", "grandfather", "surname",
                                                                         "mother")),
                    born, identity.sex(raw["sex"]) if raw.get("sex") else "",
@@ -121,12 +124,17 @@ def find_or_register(details: PersonDetails, *, actor, request=None) -> tuple[In
     date agree; otherwise a new record, flagged against any record it may duplicate (same national ID with
     other details, or the same name chain, mother and birth date under another national ID)."""
     key = details.name_key()
-    same_id = list(Insured.objects.filter(national_id=details.national_id))
+    same_id = list(Insured.objects.filter(national_id=details.national_id)) if details.national_id else []
     for other in same_id:
         if _same_person(other, details):
             return other, False
     same_person = list(Insured.objects.filter(name_key=key, birth_date=details.birth_date)
                        .exclude(national_id=details.national_id))
+    if not details.national_id:  # taken over without a national ID: the same record again is that record
+        known = Insured.objects.filter(name_key=key, birth_date=details.birth_date, national_id="",
+                                       mother=details.mother).first()
+        if known is not None:
+            return known, False
     with transaction.atomic():
         person = Insured.objects.create(number=_new_number(Insured, "", 10), name_key=key,
                                         **{k: getattr(details, k) for k in PersonDetails.__dataclass_fields__})
