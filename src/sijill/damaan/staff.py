@@ -40,6 +40,7 @@ def dashboard(request):
         "state": state, "states": EstablishmentState.choices,
         "establishments": establishments.annotate(workers=Count("spells", filter=Q(spells__end__isnull=True)))[:200],
         "counts": {"establishments": Establishment.objects.count(), "insured": Insured.objects.count(),
+                   "without_id": Insured.objects.filter(national_id="").count(),
                    "voluntary": Subscription.objects.count(), "declarations": Declaration.objects.count(),
                    "certificates": Certificate.objects.count(),
                    "revoked": Certificate.objects.filter(revoked_on__isnull=False).count()},
