@@ -113,14 +113,15 @@ class TooManyTries(PermissionError):
 
 def verify(number: str, ip: str | None, today: dt.date | None = None) -> Verified | None:
     """The public answer for a number, or None when there is no such certificate. An address that typed too many
-    unknown numbers lately is refused for a while (``TooManyTries``)."""
-    now = timezone.now()
-    if ip and VerifyMiss.objects.filter(ip=ip, at__gt=now - VERIFY_WINDOW).count() >= VERIFY_MISSES:
-        raise TooManyTries(ip)
+    unknown numbers lately gets ``TooManyTries`` for every unknown number for a while: guessing stops there, and a
+    number someone holds (from the paper or its QR code) is still answered, with one query."""
     cleaned = clean_number(number)
     cert = (Certificate.objects.select_related("establishment").filter(number=cleaned).first()
             if cleaned else None)
     if cert is None:
+        now = timezone.now()
+        if ip and VerifyMiss.objects.filter(ip=ip, at__gt=now - VERIFY_WINDOW).count() >= VERIFY_MISSES:
+            raise TooManyTries(ip)
         if ip:
             VerifyMiss.objects.create(ip=ip, at=now)
         return None

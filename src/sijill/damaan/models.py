@@ -176,15 +176,6 @@ class Employment(models.Model):
         ordering = ["start"]
         indexes = [models.Index(fields=["establishment", "end"])]
 
-    def active_in(self, month: dt.date) -> bool:
-        return self.start <= _month_end(month) and (self.end is None or self.end >= month)
-
-
-def _month_end(month: dt.date) -> dt.date:
-    import calendar
-
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
 
 class Declaration(models.Model):
     """One establishment's wage declaration for one month. A correction is a new declaration that supersedes

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import contributions as c
 from .ledger import statement
 from .models import DeclarationLine, Insured, VoluntaryDue
 from .tables import conditions_on
@@ -63,7 +62,3 @@ def estimate(person: Insured, today: dt.date | None = None) -> Estimate:
     paid = sum(1 for m in service_months(person, today) if m.paid)
     return Estimate(age, paid, cond.pension_age, cond.pension_paid_months, cond.version)
 
-
-def first_month(person: Insured) -> dt.date | None:
-    months = service_months(person)
-    return c.month_start(months[-1].month) if months else None
