@@ -337,3 +337,34 @@ def test_the_monthly_run_assesses_loaded_declarations_and_the_extract_feeds_the_
 
     schema = load_schema(example_schemas()[holder.AGENCY])
     schema.check_header(header, "the Damaan extract")  # raises naming any column the insured schema lacks
+
+
+# page -> who may open it; "rep" represents the establishment, "other" is another employer's representative
+MATRIX = {
+    "/damaan/staff/": {"officer"},
+    "/damaan/staff/duplicates/": {"officer"},
+    "/damaan/staff/insured/": {"officer"},
+    "/damaan/tables/": {"officer", "admin", "auditor"},
+    "/damaan/employer/": {"rep", "other"},
+    "/damaan/e/{est}/": {"officer", "rep"},
+    "/damaan/e/{est}/pay/": {"officer", "rep"},
+    "/damaan/e/{est}/hire/": {"rep"},
+    "/damaan/e/{est}/upload/": {"rep"},
+}
+ROLES = {"officer": Role.DAMAAN_OFFICER, "rep": Role.EMPLOYER, "other": Role.EMPLOYER, "worker": Role.INSURED_WORKER,
+         "analyst": Role.ANALYST, "auditor": Role.AUDITOR, "admin": Role.ADMINISTRATOR}
+
+
+def test_who_opens_which_damaan_page():
+    _, est = approved()
+    got, expected = {}, {}
+    for who, role in ROLES.items():
+        user = est.representatives.get() if who == "rep" else make_user(role, f"m-{who}")
+        client = login(user)
+        for page, allowed in MATRIX.items():
+            got[who, page] = client.get(page.format(est=est.number)).status_code
+            expected[who, page] = 200 if who in allowed else 403
+    assert got == expected
+    for page in ("/damaan/", "/damaan/verify/", "/damaan/join/voluntary/", "/damaan/join/employer/"):
+        assert Client().get(page).status_code == 200, "public pages need no login"
+    assert Client().get("/damaan/staff/").status_code == 302
