@@ -1,22 +1,17 @@
-"""The clearance certificate as an Arabic PDF: the Amiri font shipped with Sijill, text shaped by HarfBuzz
-(fpdf2), and a QR code (segno) of the public verification address."""
+"""The clearance certificate as an Arabic PDF (the platform's Amiri set-up, sijill.common.pdf) with a QR code
+(segno) of the public verification address."""
 
 from __future__ import annotations
 
 import io
-from importlib import resources
 
 import segno
-from fpdf import FPDF
+
+from sijill.common.pdf import FONT, ArabicPDF
 
 from .models import Certificate
 
-FONT = "Amiri"
 INK = (11, 93, 75)
-
-
-def _font(name: str) -> str:
-    return str(resources.files("sijill.web") / "fonts" / name)
 
 
 def qr_png(url: str, scale: int = 6) -> bytes:
@@ -29,15 +24,8 @@ def qr_svg_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=5, border=2)
 
 
-def _iso(day) -> str:
-    return f"\u2066{day.isoformat()}\u2069"  # a date stays left to right inside Arabic text
-
-
 def certificate_pdf(cert: Certificate, verify_url: str) -> bytes:
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.add_font(FONT, fname=_font("Amiri-Regular.ttf"))
-    pdf.add_font(FONT, style="B", fname=_font("Amiri-Bold.ttf"))
-    pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="ara")
+    pdf = ArabicPDF()
     pdf.set_title(f"سلامة الموقف {cert.number}")
     pdf.set_creator("Sijill — Damaan")
     pdf.add_page()
@@ -54,11 +42,11 @@ def certificate_pdf(cert: Certificate, verify_url: str) -> bytes:
     pdf.ln(4)
     est = cert.establishment
     rows = [
-        ("رقم الشهادة", f"\u2066{cert.number}\u2069"),
+        ("رقم الشهادة", f"\u2066{cert.number}\u2069"),  # kept left to right inside Arabic text
         ("المنشأة", est.name),
         ("رقم المنشأة في ضمان", f"\u2066{est.number}\u2069"),
-        ("تاريخ الإصدار", _iso(cert.issued_on)),
-        ("نافذة لغاية", _iso(cert.valid_until)),
+        ("تاريخ الإصدار", cert.issued_on.isoformat()),
+        ("نافذة لغاية", cert.valid_until.isoformat()),
     ]
     pdf.set_font(FONT, size=13)
     for label, value in rows:

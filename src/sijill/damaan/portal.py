@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sijill.accounts.access import deny, requires
+from sijill.audit.access import deny, requires
 
 from . import certificates, declarations, ledger, registration
 from . import contributions as c

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from sijill.accounts.roles import Role
-from sijill.accounts.throttle import client_ip
+from sijill.audit.trail import client_ip
 
 from . import certificates, registration, voluntary
 from .forms import AccountForm, EstablishmentForm, PersonForm, VerifyForm, VoluntaryForm
