@@ -368,3 +368,36 @@ def test_who_opens_which_damaan_page():
     for page in ("/damaan/", "/damaan/verify/", "/damaan/join/voluntary/", "/damaan/join/employer/"):
         assert Client().get(page).status_code == 200, "public pages need no login"
     assert Client().get("/damaan/staff/").status_code == 302
+
+
+def test_the_monthly_runs_sql_assessment_agrees_with_the_accountants_arithmetic():
+    """The run assesses in one grouped query; its figures must be those of contributions.line, line by line."""
+    import csv
+
+    from conftest import DATA
+
+    from sijill.damaan.declarations import assess_month
+    from sijill.damaan.models import DeclarationLine, Employment
+    from sijill.damaan.tables import table_for
+
+    with open(DATA / "damaan_contributions.csv", encoding="utf-8") as f:
+        cases = [r for r in csv.DictReader(line for line in f if not line.startswith("#")) if r["month"] == "2024-05"]
+    month, table = dt.date(2024, 5, 1), table_for(dt.date(2024, 5, 1))
+    expected = {}
+    for i, case in enumerate(cases):
+        est = Establishment.objects.create(number=f"E{i}", name=case["case"], employer="—", sector=case["sector"],
+                                           activity="—", governorate="بغداد", address="—", registration_no=f"R{i}",
+                                           state="approved")
+        person = Insured.objects.create(number=f"{i}", national_id=f"{100000000000 + i}", given="علي", father="حسن",
+                                        grandfather="كاظم", mother="زينب", birth_date=dt.date(1980, 1, 1),
+                                        governorate="بغداد", name_key=f"k{i}")
+        Employment.objects.create(insured=person, establishment=est, start=dt.date(2020, 1, 1), wage=1)
+        declaration = Declaration.objects.create(establishment=est, month=month)
+        DeclarationLine.objects.create(declaration=declaration, insured=person, wage=int(case["wage"]),
+                                       allowances=int(case["allowances"]))
+        line = c.line(int(case["wage"]), int(case["allowances"]), case["sector"], table.rates())
+        expected[declaration.pk] = (line.base, line.worker, line.employer)
+    assert assess_month(month, table) == (len(cases), len(cases))
+    got = {a.declaration_id: (a.base, a.worker, a.employer) for a in Assessment.objects.filter(table=table)}
+    assert got == expected
+    assert assess_month(month, table) == (0, 0), "an assessed declaration is not assessed twice"

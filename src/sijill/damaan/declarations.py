@@ -107,6 +107,45 @@ def assess(declaration: Declaration, table: RateTable, *, user=None, reason: str
                                      reason=reason, created_by=user)
 
 
+# The arithmetic of contributions.line for every line of a month's unassessed declarations, as one grouped query
+# (rounding half up is (x * bp + 5000) / 10000 in integers). tests/web/test_damaan.py checks it against line().
+_ASSESS_MONTH = """
+SELECT x.declaration_id, COUNT(*), SUM(x.base), SUM((x.base * %s + 5000) / 10000),
+       SUM((x.base * x.employer_bp + 5000) / 10000)
+FROM (SELECT l.declaration_id AS declaration_id,
+             CASE WHEN l.wage + l.allowances < %s THEN CAST(%s AS BIGINT)
+                  WHEN l.wage + l.allowances > %s THEN CAST(%s AS BIGINT)
+                  ELSE CAST(l.wage + l.allowances AS BIGINT) END AS base,
+             CASE WHEN e.sector = 'oil' THEN %s ELSE %s END AS employer_bp
+      FROM {line} l JOIN {declaration} d ON d.id = l.declaration_id JOIN {establishment} e ON e.id = d.establishment_id
+      WHERE d.month = %s AND d.{current}
+        AND NOT EXISTS (SELECT 1 FROM {assessment} a WHERE a.declaration_id = d.id AND a.{current})) x
+GROUP BY x.declaration_id
+"""
+
+
+def assess_month(month: dt.date, table: RateTable) -> tuple[int, int]:
+    """Assess every current declaration of ``month`` that has no assessment yet (declarations loaded in bulk), under
+    ``table``, in one query; returns (declarations, lines)."""
+    r = table.rates()
+    q = connection.ops.quote_name
+    sql = _ASSESS_MONTH.format(line=q(DeclarationLine._meta.db_table), declaration=q(Declaration._meta.db_table),
+                               establishment=q(Establishment._meta.db_table),
+                               assessment=q(Assessment._meta.db_table), current=q("current"))
+    params = [r.worker_bp, r.minimum_wage, r.minimum_wage, r.ceiling, r.ceiling, r.employer_oil_bp, r.employer_bp,
+              connection.ops.adapt_datefield_value(month)]
+    due = c.due_date(month, r)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        Assessment.objects.bulk_create(
+            [Assessment(declaration_id=d, table=table, workers=n, base=base, worker=worker, employer=employer,
+                        due_on=due, reason="monthly run") for d, n, base, worker, employer in rows],
+            batch_size=5_000)
+    return len(rows), sum(row[1] for row in rows)
+
+
 def _save(user, est: Establishment, month: dt.date, lines: list[tuple[int, int, int]], source: str,
           file_name: str = "", request=None) -> tuple[Declaration, Assessment]:
     with transaction.atomic():

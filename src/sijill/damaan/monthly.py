@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from . import contributions as c
 from .certificates import revoke_all_on_arrears
-from .declarations import assess
-from .models import Assessment, Declaration, VerifyMiss
+from .declarations import assess_month
+from .models import VerifyMiss
 from .tables import table_for
 from .voluntary import write_dues
 
@@ -32,14 +32,7 @@ def run_month(month: dt.date, today: dt.date | None = None) -> RunResult:
     started = time.perf_counter()
     month = c.month_start(month)
     dues = write_dues(month, from_month=month)  # earlier months: their own runs
-    pending = (Declaration.objects.filter(month=month, current=True)
-               .exclude(pk__in=Assessment.objects.filter(current=True).values("declaration_id"))
-               .select_related("establishment"))
-    table = table_for(month)
-    declarations = lines = 0
-    for declaration in pending.iterator(chunk_size=1_000):
-        lines += assess(declaration, table, reason="monthly run").workers
-        declarations += 1
+    declarations, lines = assess_month(month, table_for(month))
     revoked = revoke_all_on_arrears(today)
     VerifyMiss.objects.filter(at__lt=timezone.now() - dt.timedelta(days=1)).delete()
     return RunResult(month, dues, declarations, lines, revoked, time.perf_counter() - started)
