@@ -270,11 +270,13 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"monthly run: {out['voluntary_dues']:,} voluntary dues written and {out['declarations_assessed']:,} "
           f"declarations ({out['lines_assessed']:,} workers) assessed in {out['seconds']:.1f} s "
-          f"({wall:.1f} s with the process start), peak memory {peak:,.0f} MB (target <= 60 s)")
+          f"({wall:.1f} s with the process start), peak memory {peak:,.0f} MB, load average "
+          f"{os.getloadavg()[0]:.1f} (target <= 60 s)")
 
     up = upload_figures(work, args.upload_rows, month)
     print(f"upload: a declaration of {up['rows']:,} rows read, checked, saved and assessed in {up['seconds']:.1f} s "
-          f"({up['rows'] / up['seconds']:,.0f} rows/s; {up['due']:,} IQD due) (target <= 10 s)")
+          f"({up['rows'] / up['seconds']:,.0f} rows/s; {up['due']:,} IQD due), load average {os.getloadavg()[0]:.1f} "
+          f"(target <= 10 s)")
 
     numbers = certificates(2_000)
     connections.close_all()
@@ -300,7 +302,7 @@ def main() -> None:
     print(f"verification: {stats['requests']:,} public verifications by {args.clients} concurrent clients on {workers} "
           f"server processes x {args.threads} threads: p50 {stats['p50_ms']:.0f} ms, p95 {stats['p95_ms']:.0f} ms, "
           f"max {stats['max_ms']:.0f} ms, {stats['per_second']:.0f}/s, {stats['valid']:,} valid, "
-          f"{stats['errors']} errors (target p95 <= 50 ms)")
+          f"{stats['errors']} errors, load average {os.getloadavg()[0]:.1f} (target p95 <= 50 ms)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -161,6 +161,20 @@ def test_declaration_by_form_then_a_corrected_file_supersedes_it(tmp_path):
     assert first.lines.count() == 2, "the superseded declaration is kept as it was"
     assert second.assessments.get().total == (35_000 + 84_000) + (87_500 + 210_000)
 
+    import openpyxl  # the accountant's spreadsheet, as Excel saves it: numbers as numbers
+
+    book = openpyxl.Workbook()
+    book.active.append(["national_id", "wage", "allowances"])
+    book.active.append([198503214567, 700000, None])
+    book.active.append(["199002114321", 1000000.0, 50000])
+    book.save(tmp_path / "third.xlsx")
+    with open(tmp_path / "third.xlsx", "rb") as f:
+        assert client.post(f"/damaan/e/{est.number}/upload/", {"month": f"{LAST_MONTH:%Y-%m}",
+                                                              "file": f}).status_code == 302
+    third = Declaration.objects.get(current=True)
+    assert (third.revision, third.supersedes_id, third.source) == (3, second.pk, "upload")
+    assert third.assessments.get().total == (35_000 + 84_000) + (52_500 + 126_000)
+
 
 def test_the_certificate_life_cycle(tmp_path):
     client, est = approved()

@@ -18,6 +18,7 @@ from sijill.identity.text import to_ascii_digits
 from sijill.tabular import ROW, FileFormatError, read_batches
 
 from . import contributions as c
+from .certificates import revoke_on_arrears
 from .models import (
     Assessment,
     Declaration,
@@ -162,9 +163,7 @@ def _save(user, est: Establishment, month: dt.date, lines: list[tuple[int, int, 
     record(Action.IMPORT if source == "upload" else "damaan_declaration", request=request, user=user,
            target=est, month=month.strftime("%Y-%m"), revision=declaration.revision, lines=len(lines),
            table=assessment.table.version, due=assessment.total)
-    from .certificates import revoke_on_arrears  # the certificates read the ledger this declaration just changed
-
-    revoke_on_arrears(est)
+    revoke_on_arrears(est)  # the certificates read the ledger this declaration just changed
     return declaration, assessment
 
 
@@ -274,7 +273,5 @@ def recompute(officer, declaration: Declaration, table: RateTable, reason: str, 
     record(Action.DECISION, request=request, user=officer, target=declaration.establishment,
            what="recompute", month=declaration.month.strftime("%Y-%m"), before=diff.before.table.version,
            after=table.version, change=diff.change, reason=reason.strip())
-    from .certificates import revoke_on_arrears
-
     revoke_on_arrears(declaration.establishment)
     return assessment
