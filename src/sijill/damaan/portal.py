@@ -50,10 +50,12 @@ def new_establishment(request):
 
 def establishment(request, number: str):
     est = establishment_for(request, number)
-    month = c.add_months(c.month_start(dt.date.today()), -1)
+    today = dt.date.today()
+    statement = ledger.statement(est, today)
     return render(request, "damaan/establishment.html", {
         "est": est, "spells": est.spells.filter(end__isnull=True).select_related("insured"),
-        "statement": ledger.statement(est), "owed": ledger.arrears(est), "month": month,
+        "statement": statement, "owed": [m for m in statement if m.in_arrears(today)],
+        "month": c.add_months(c.month_start(today), -1),
         "declarations": est.declarations.all()[:24], "certificates": est.certificates.all()[:10],
         "is_rep": registration.represents(request.user, est), "approved": est.state == EstablishmentState.APPROVED})
 
