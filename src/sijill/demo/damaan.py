@@ -33,10 +33,10 @@ def run_damaan(world: Path, workdir: Path, console: Console, today: dt.date | No
     last, before = c.add_months(this_month, -1), c.add_months(this_month, -2)
 
     loaded = legacy.load_schedule(world / "agencies" / "insured.csv", last)
-    console.print(f"  the old system's schedule: {loaded.rows:,} rows → {loaded.workers:,} insured workers in "
+    console.print(f"  the old system's schedule: {loaded.rows:,} rows → {loaded.workers:,} insured workers "
+                  f"({loaded.without_id:,} without a national ID, for the directorate to complete) in "
                   f"{loaded.establishments:,} establishments; {len(loaded.problems):,} rows reported "
-                  f"with row and field "
-                  f"(e.g. {loaded.problems[0][:2] if loaded.problems else '—'})")
+                  "with row and field")
     run = monthly.run_month(last, today)
     console.print(f"  monthly run for {last:%Y-%m}: {run.declarations_assessed:,} declarations "
                   f"({run.lines_assessed:,} workers) assessed under the table in force, in {run.seconds:.1f} s")
@@ -115,5 +115,6 @@ def run_damaan(world: Path, workdir: Path, console: Console, today: dt.date | No
         "certificates_issued": Certificate.objects.count(),
         "certificates_revoked": Certificate.objects.filter(revoked_on__isnull=False).count(),
         "sample_certificate_url": url, "schedule_rows": loaded.rows, "schedule_problems": len(loaded.problems),
+        "schedule_without_national_id": loaded.without_id,
         "monthly_run_seconds": round(run.seconds, 2), "extract_rows": rows, "extract": str(extract),
     }
