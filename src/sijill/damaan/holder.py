@@ -1,9 +1,8 @@
 """Damaan as a data holder in the social registry's cycles: its insured-workers extract, written from its own
-records in the columns of the shared `insured` linkage schema (sijill/pprl/schemas/insured.yaml), so that the
-holder's usual `sijill encode` turns it into the package that feeds the insured-employment rule.
+records in the columns of the `insured` data holder (sijill/agencies/insured.yaml), so that the holder's usual
+`sijill encode --schema example:insured` turns it into the package that feeds the insured-employment rule.
 
-The one module of this app that knows about cycles: when the platform's registry declaration lands (issue 13),
-this is what it should point at."""
+The one module of this app that knows about cycles."""
 
 from __future__ import annotations
 
