@@ -53,6 +53,9 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
     from .cycle import run_cycle
 
     figures: dict[str, object] = {"social_registry": run_cycle(world, workdir / "holders", console)}
+    from .field import field_figures
+
+    figures["field_visits"] = field_figures(console)
     figures["batch_seconds"] = round(time.monotonic() - started, 1)
     write_summary(workdir, figures)
     console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in {workdir / 'summary.json'}")
