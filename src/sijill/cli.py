@@ -446,6 +446,15 @@ def _register_match() -> None:
 _register_match()
 
 
+def _register_hub() -> None:
+    from sijill.cli_hub import hub_app
+
+    app.add_typer(hub_app, name="hub")
+
+
+_register_hub()
+
+
 # --- the API's tokens (sijill.api, docs/api.md) ------------------------------------------------------
 
 api_app = typer.Typer(help="The JSON API for agencies and registry lookups.", no_args_is_help=True)
@@ -666,7 +675,7 @@ def cycle_pack(
     with_map: Annotated[bool, typer.Option("--map", help="Add its map (the registry's own package only).")] = False,
 ) -> None:
     """Make the one file a holder uploads: a tar of the package folder (the map stays out unless --map)."""
-    from sijill.exchange.archive import pack
+    from sijill.pprl.format.archive import pack
     from sijill.pprl.format.package import map_path
 
     with open(out, "wb") as f:
@@ -684,9 +693,9 @@ def cycle_upload(
     import io
 
     _django()
-    from sijill.exchange.archive import pack
     from sijill.exchange.models import Agency
     from sijill.exchange.uploads import PackageRefused, receive_package
+    from sijill.pprl.format.archive import pack
     from sijill.pprl.format.package import map_path
 
     if registry == bool(agency):

@@ -14,11 +14,11 @@ from django.test import Client
 from nacl.signing import SigningKey
 
 from sijill.api import envelope, tokens
-from sijill.exchange.archive import pack
 from sijill.exchange.models import Agency, Agreement, Cycle, Package, Run
 from sijill.exchange.seed import seed_agencies
 from sijill.exchange.trust import register_key
 from sijill.pprl.format import load_schema
+from sijill.pprl.format.archive import pack
 from sijill.pprl.format.keyfiles import HOLDER_PUBLIC, HOLDER_SECRET
 from sijill.pprl.format.schema import example_schemas
 from sijill.pprl.holder import HolderKeys, encode, init_keys

@@ -19,11 +19,11 @@ from django.utils import translation
 from sijill.audit.models import AuditEntry
 from sijill.demo.holders import encode_as_holders, world_files
 from sijill.exchange import cycles, storage, trust
-from sijill.exchange.archive import pack
 from sijill.exchange.models import Agency, Package, PackageStatus
 from sijill.exchange.seed import seed_agencies
 from sijill.exchange.uploads import PackageRefused, receive_package
 from sijill.pprl.format import load_schema
+from sijill.pprl.format.archive import pack
 from sijill.pprl.format.package import map_path
 from sijill.pprl.format.schema import example_schemas
 from sijill.pprl.holder import HolderKeys, encode

@@ -28,11 +28,11 @@ from sijill.pprl.format import (
     UnsignedPackage,
     open_package,
 )
+from sijill.pprl.format.archive import ArchiveError, unpack
 from sijill.pprl.format.package import MANIFEST, Manifest
 from sijill.pprl.format.schema import example_schemas, load_schema
 
 from . import storage, trust
-from .archive import ArchiveError, unpack
 from .models import Agency, Cycle, CycleState, Package, PackageStatus
 
 REGISTRY = "registry"
