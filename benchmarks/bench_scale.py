@@ -183,7 +183,7 @@ def main() -> None:
     t0 = time.perf_counter()
     log = match(folder / "registry.pkg", [folder / "courts.pkg"], out / "hits.parquet",
                 TrustStore.from_dir(folder / "hub" / "trusted"), keep=True,
-                progress=lambda msg: stamps.append((time.perf_counter(), msg)))
+                progress=lambda event: stamps.append((time.perf_counter(), event.message)))
     total = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     stage = log.stages[0]

@@ -401,6 +401,7 @@ def hits_open(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from sijill.files import create_private
     from sijill.pprl.format import PprlError, TrustStore
     from sijill.pprl.registry import RegistryKeys, open_hits
     from sijill.tabular import write_csv
@@ -412,7 +413,7 @@ def hits_open(
     rows = [_flat_hit(hit) for hit in opened.rows]
     header = list(dict.fromkeys(k for row in rows for k in row))
     out.unlink(missing_ok=True)
-    out.touch(mode=0o600)  # opened hits name people: readable by their owner only
+    create_private(out).close()  # opened hits name people: readable by their owner only
     if out.suffix.lower() == ".parquet":
         pq.write_table(pa.Table.from_pylist(rows), out)
     else:
@@ -727,11 +728,12 @@ def cycle_run(
 ) -> None:
     """Queue the cycle's run for the background worker (or run it here with --wait)."""
     _django()
-    from sijill.exchange import cycles, runs
+    from sijill.cycles.orchestrator import start_run
+    from sijill.exchange import cycles
 
     cycle = _current_cycle(code)
     try:
-        run = runs.start_run(cycle)
+        run = start_run(cycle)
     except cycles.CycleError as e:
         _cycle_fail(e)
     console.print(f"run {run.pk} of cycle {cycle.code} queued")
@@ -750,8 +752,6 @@ def cycle_status(code: Annotated[str | None, typer.Argument(help="The cycle (def
 
 
 def _print_status(cycle) -> None:
-    from collections import Counter
-
     from sijill.exchange import cycles, runs
 
     runs.fail_stale_runs()
@@ -767,12 +767,11 @@ def _print_status(cycle) -> None:
         console.print(f"run {run.pk}: {run.state} {run.stage} {run.progress_done}/{run.progress_total} "
                       f"{run.error}".rstrip())
         if run.state == "succeeded":
-            counts = Counter(run.hits.values_list("agency__code", "match_class"))
             hits = Table(title=f"hits of run {run.pk} (hub {run.log.get('seconds')} s)")
             for col in ("agency", "exact", "probable", "review"):
                 hits.add_column(col)
-            for agency in sorted({a for a, _ in counts}):
-                hits.add_row(agency, *(str(counts[(agency, c)]) for c in ("exact", "probable", "review")))
+            for agency, counts in run.hit_counts().items():
+                hits.add_row(agency, *(str(counts.get(c, 0)) for c in ("exact", "probable", "review")))
             console.print(hits)
 
 
@@ -826,11 +825,11 @@ def rules_evaluate(
     import datetime as dt
 
     _django()
-    from sijill.eligibility.evaluate import evaluate_cycle
+    from sijill.cycles.orchestrator import evaluate
 
     cycle = _current_cycle(code)
     day = dt.date.fromisoformat(as_of) if as_of else None
-    result = evaluate_cycle(cycle, actor="cli", as_of=day, open_cases=not no_cases)
+    result = evaluate(cycle, actor="cli", as_of=day, open_cases=not no_cases)
     table = Table(title=f"cycle {cycle.code}: {result.hits_read:,} usable hits read as of {result.as_of}")
     table.add_column("rule")
     table.add_column("new findings", justify="right")

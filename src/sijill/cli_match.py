@@ -46,7 +46,7 @@ def match_command(
     try:
         log = match(registry_package, list(partner_packages or []), out, TrustStore.from_dir(trusted),
                     dedupe=dedupe, thresholds=Thresholds(auto=auto, review=review), model_dir=model, keep=keep,
-                    engine=engine.value, progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
+                    engine=engine.value, progress=lambda event: console.print(f"[dim]{event.message}[/dim]"))
     except (PprlError, ValueError) as e:
         console.print(f"[red]refused:[/red] {e}")
         raise typer.Exit(1) from None

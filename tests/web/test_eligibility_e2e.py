@@ -101,7 +101,7 @@ def test_from_synthetic_world_to_recovered_amount(opened):
     from sijill.cases import decisions, notices, recovery, visits, workflow
     from sijill.cases.assignment import assign_open_cases
     from sijill.cases.models import Case, CaseState, EntryKind, Outcome
-    from sijill.eligibility.evaluate import evaluate_cycle
+    from sijill.cycles.orchestrator import evaluate
     from sijill.eligibility.models import Finding
     from sijill.exchange.hits import store_opened_hits
     from sijill.exchange.models import Cycle, Run
@@ -115,8 +115,8 @@ def test_from_synthetic_world_to_recovered_amount(opened):
     cycle = Cycle.objects.create(code="2025-06")
     store_opened_hits(Run.objects.create(cycle=cycle), rows)
 
-    result = evaluate_cycle(cycle, actor="test", as_of=TODAY)
-    assert evaluate_cycle(cycle, actor="test", as_of=TODAY).created == 0  # idempotent per cycle
+    result = evaluate(cycle, actor="test", as_of=TODAY)
+    assert evaluate(cycle, actor="test", as_of=TODAY).created == 0  # idempotent per cycle
 
     truth = _csv(world / "truth" / "truth.csv")
     owner = {(t["agency"], t["record_id"]): t["person_id"] for t in truth}

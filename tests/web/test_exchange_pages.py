@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sijill.audit.models import AuditEntry
+from sijill.common.explain import explain
 from sijill.exchange import cycles
-from sijill.exchange.explain import explain
 from sijill.exchange.hits import UnknownRecords, store_opened_hits
 from sijill.exchange.models import Agency, Cycle, Hit, HitReview, Package, PackageStatus, Run, RunState
 from sijill.exchange.seed import PARTNERS, seed_agencies

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from sijill.files import create_private
 from sijill.identity import IDENTITY_VERSION
 from sijill.pprl.format import (
     PackageError,
@@ -139,8 +140,8 @@ def store_registry_map(map_file: Path, cycle: Cycle, package_name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = folder / f"{package_name}.map.csv"
     tmp = target.with_name(target.name + ".tmp")
-    shutil.copyfile(map_file, tmp)
-    os.chmod(tmp, 0o600)
+    with open(map_file, "rb") as source, create_private(tmp, "wb", exclusive=False) as copy:
+        shutil.copyfileobj(source, copy)
     os.replace(tmp, target)
     return target
 
