@@ -74,3 +74,14 @@ def people(db):
 
     for schema in ("members", "households", "enrolments", "payments"):
         import_file(DATA / f"{schema}.csv", schema, actor="fixture")
+
+
+@pytest.fixture
+def hub(settings, tmp_path):
+    """The linkage hub, its own service over its own data folder, and the ministry pointed at it."""
+    from hubtest import start_local_hub
+
+    local = start_local_hub(tmp_path / "hub-data")
+    settings.HUB_URL = local.url
+    yield local
+    local.stop()

@@ -15,7 +15,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from sijill.linkage import match
+from sijill.linkage import HubEvent, RunLog, apply_retention, match
 from sijill.pprl.format import TrustStore
 from sijill.pprl.format.package import ENCODINGS
 
@@ -42,7 +42,7 @@ def start_run(store: HubStore, registry: str, code: str, *, dedupe: bool = True,
             raise Refused(409, "run.packages", "The registry's own package is not in yet.")
         if len(held) < 2:
             raise Refused(409, "run.packages", "No agency's package is in yet.")
-        total = len(held) - 1 + 2 + bool(dedupe)
+        total = len(held) - 1 + 1 + bool(dedupe)
         cursor = db.execute("INSERT INTO runs (cycle, state, stage, progress_total, dedupe, packages, queued_at) "
                             "VALUES (?, 'queued', 'waiting for the hub', ?, ?, ?, ?)",
                             (code, total, int(dedupe), json.dumps({h: p["sha256"] for h, p in held.items()}), now()))
@@ -100,44 +100,32 @@ def _execute(store: HubStore, run, tmp: Path, work: Path) -> None:
     registry = store.data_dir / rows[registry_name]["path"]
     partners = [store.data_dir / rows[h]["path"] for h in sorted(rows) if h != registry_name]
     tmp.mkdir(parents=True)
-    done = [1]
 
-    def progress(message: str) -> None:
-        if " exact, " in message:  # "<agency>: n exact, n probable, ..." ends a partner
-            done[0] += 1
-        _update(store, run_id, stage=message[:120], progress_done=done[0])
+    def progress(event: HubEvent) -> None:
+        _update(store, run_id, stage=event.message[:120], progress_done=1 + event.done)
 
-    _update(store, run_id, stage="verifying the packages", progress_done=done[0])
-    hub_log = match(registry, partners, tmp / HITS, trusted, keep=True, progress=progress)
-    dedupe_log = None
-    if run["dedupe"]:
-        _update(store, run_id, stage="looking for persons enrolled twice")
-        dedupe_log = match(registry, [], tmp / DUPLICATES, trusted, dedupe=True, keep=True,
-                           progress=lambda m: _update(store, run_id, stage=f"dedupe: {m}"[:120]))
+    _update(store, run_id, stage="verifying the packages", progress_done=1)
+    hub_log = match(registry, partners, tmp / HITS, trusted, dedupe_out=tmp / DUPLICATES if run["dedupe"] else None,
+                    keep=True, progress=progress)
     work.parent.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, work)
     retention = _delete_encodings(store, code, rows, registry_name, hub_log)
-    result = {**hub_log.as_dict(), "retention": retention,
-              "dedupe": dedupe_log.as_dict() if dedupe_log else None}
     with store.db() as db:
         db.execute("UPDATE runs SET state = 'succeeded', stage = 'done', progress_done = progress_total, "
-                   "finished_at = ?, log = ? WHERE id = ?", (now(), json.dumps(result, ensure_ascii=False), run_id))
+                   "finished_at = ?, log = ? WHERE id = ?",
+                   (now(), json.dumps({**hub_log.as_dict(), "retention": retention}, ensure_ascii=False), run_id))
         db.execute("UPDATE cycles SET state = ? WHERE code = ?", (DONE, code))
     store.event("hub", "run_done", cycle=code, run=run_id, hits=sum(s.exact + s.probable + s.review
                                                                     for s in hub_log.stages))
 
 
-def _delete_encodings(store: HubStore, code: str, rows: dict, registry: str, hub_log) -> list[str]:
-    """Retention once the hits are written: every package's encodings go; the manifests stay for the record."""
-    counts = {s.agency: s.exact + s.probable + s.review for s in hub_log.stages}
-    lines = []
-    for holder, row in sorted(rows.items()):
-        (store.data_dir / row["path"] / ENCODINGS).unlink(missing_ok=True)
-        if holder == registry:
-            lines.append(f"{holder}: deleted the encodings of its {row['records']:,} records")
-        else:
-            lines.append(f"{holder}: deleted the encodings of its {row['records']:,} records (dummies included); "
-                         f"its {counts.get(holder, 0)} hits travel to the registry with their payloads still sealed")
+def _delete_encodings(store: HubStore, code: str, rows: dict, registry: str, hub_log: RunLog) -> list[str]:
+    """Retention once the hits are written: the partners' encodings go (``apply_retention``, the one policy),
+    and the registry's own, which the hub no longer needs; the manifests stay for the record."""
+    partners = [store.data_dir / row["path"] for holder, row in sorted(rows.items()) if holder != registry]
+    lines = apply_retention(partners, hub_log)
+    (store.data_dir / rows[registry]["path"] / ENCODINGS).unlink(missing_ok=True)
+    lines.append(f"{registry}: deleted the encodings of its {rows[registry]['records']:,} records")
     with store.db() as db:
         db.execute(f"UPDATE packages SET deleted_at = ? WHERE cycle = ? AND id IN ({','.join('?' * len(rows))})",
                    (now(), code, *[r["id"] for r in rows.values()]))
