@@ -76,6 +76,9 @@ def close_cycle(cycle: Cycle, *, user=None, request=None) -> Cycle:
             raise CycleError(_("The cycle is running."))
         cycle.state, cycle.closed_at = CycleState.CLOSED, timezone.now()
         cycle.save(update_fields=["state", "closed_at"])
+    from .hub import close_at_hub
+
+    close_at_hub(cycle)  # whatever the hub still keeps of the cycle is deleted there
     record("cycle_close", request=request, user=user, actor=None if user else "cli", target=cycle)
     return cycle
 

@@ -76,6 +76,20 @@ def announce_if_open(cycle: Cycle | None = None) -> None:
         logging.getLogger(__name__).warning("the hub did not take cycle %s's participants now", cycle.code)
 
 
+def close_at_hub(cycle: Cycle) -> None:
+    """Close ``cycle`` at the hub too (it deletes any package or hits it still keeps). A hub that does not know
+    the cycle, or does not answer, is logged: the hub also deletes at retention."""
+    if not configured():
+        return
+    try:
+        client().close_cycle(cycle.code)
+    except HubError as e:
+        if e.status != 404:
+            import logging
+
+            logging.getLogger(__name__).warning("the hub did not close cycle %s: %s", cycle.code, e)
+
+
 @dataclass(frozen=True)
 class HubPackage:
     """A package as the hub reports it: who sent it, its hash and size, and the verdict. Never its content."""
