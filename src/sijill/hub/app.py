@@ -92,9 +92,11 @@ class HubApp:
         self.routes = [(m, re.compile(p + r"\Z"), getattr(self, name)) for m, p, name in ROUTES]
 
     def __call__(self, environ, start_response):
+        environ["wsgi.input"] = _Counted(environ["wsgi.input"])
         try:
             status, headers, body = self.handle(environ)
         except Refused as r:
+            _drain(environ)
             status, headers, body = r.status, [], _json({"error": r.code, "message": r.message})
         except Exception:  # the caller learns nothing of the hub's inside; its log has the trace
             import logging
@@ -212,6 +214,36 @@ class HubApp:
         registry = self.registry(request)
         request.json()
         return 200, [], _json(runs.delivered(self.store, registry, int(run)))
+
+
+class _Counted:
+    """The request body, counting what was read of it."""
+
+    def __init__(self, stream):
+        self.stream, self.read_bytes = stream, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.read_bytes += len(data)
+        return data
+
+
+DRAIN_LIMIT = 64 << 20
+
+
+def _drain(environ) -> None:
+    """Read what is left of a refused request's body (up to 64 MB), so the caller can read the refusal instead of
+    a broken connection; a larger body is cut off."""
+    stream = environ["wsgi.input"]
+    try:
+        left = min(int(environ.get("CONTENT_LENGTH") or 0) - stream.read_bytes, DRAIN_LIMIT)
+    except ValueError:
+        return
+    while left > 0:
+        chunk = stream.read(min(1 << 20, left))
+        if not chunk:
+            break
+        left -= len(chunk)
 
 
 def _json(data) -> bytes:
