@@ -105,6 +105,13 @@ class HubPackage:
     deleted_at: str | None
 
     @property
+    def uploaded_at(self):
+        """When the hub received it, as a time (the pages show it like the registry's own)."""
+        import datetime as dt
+
+        return dt.datetime.fromisoformat(self.received_at.replace("Z", "+00:00"))
+
+    @property
     def in_use(self) -> bool:
         """The holder's package a run would read."""
         return self.status == "accepted" and not self.superseded and not self.deleted_at
