@@ -70,10 +70,12 @@ def announce_if_open(cycle: Cycle | None = None) -> None:
         return
     try:
         announce(cycle)
-    except HubError:
+    except HubError as e:
         import logging
 
-        logging.getLogger(__name__).warning("the hub did not take cycle %s's participants now", cycle.code)
+        # a hub that does not know the registry's key yet (its operator registers it once) is told at the run
+        level = logging.INFO if e.code == "holder.unknown" else logging.WARNING
+        logging.getLogger(__name__).log(level, "the hub did not take cycle %s's participants now: %s", cycle.code, e)
 
 
 def close_at_hub(cycle: Cycle) -> None:
