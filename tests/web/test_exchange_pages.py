@@ -18,8 +18,7 @@ from sijill.exchange import cycles
 from sijill.exchange.hits import UnknownRecords, store_opened_hits
 from sijill.exchange.models import Agency, Cycle, Hit, HitReview, Package, PackageStatus, Run, RunState
 from sijill.exchange.seed import PARTNERS, seed_agencies
-from sijill.pprl.registry import OpenedHit
-from sijill.pprl.registry.opening import Level
+from sijill.pprl.registry.opening import Level, OpenedHit
 
 EXACT = [{"field": "national_id", "level": "same national ID", "weight": None},
          {"field": "given_name", "level": "same name or variant", "weight": None},
@@ -37,17 +36,15 @@ def seeded(db, settings, tmp_path):
     return seed_agencies()
 
 
-def _rows() -> list[OpenedHit]:
-    def levels(rows):
-        return tuple(Level(r["field"], r["level"], r["weight"]) for r in rows)
+def _levels(explanation: list[dict]) -> tuple[Level, ...]:
+    return tuple(Level(e["field"], e["level"], e.get("weight")) for e in explanation)
 
+
+def _rows():
     return [
-        OpenedHit(registry_record_id="REG-1", agency="courts", partner_record_id="C-9", match_class="exact",
-                  probability=1.0, match_weight=float("inf"), explanation=levels(EXACT),
-                  payload={"رقم العقد": "2022/34", "المحكمة": "محكمة الأحوال الشخصية في الكرخ"}),
-        OpenedHit(registry_record_id="REG-2", agency="deaths", partner_record_id="D-1", match_class="review",
-                  probability=0.41, match_weight=1.2, explanation=levels(REVIEW),
-                  payload={"تاريخ الوفاة": "2021-06-01"}),
+        OpenedHit("REG-1", "courts", "C-9", "exact", 1.0, float("inf"), _levels(EXACT),
+                  {"رقم العقد": "2022/34", "المحكمة": "محكمة الأحوال الشخصية في الكرخ"}),
+        OpenedHit("REG-2", "deaths", "D-1", "review", 0.41, 1.2, _levels(REVIEW), {"تاريخ الوفاة": "2021-06-01"}),
     ]
 
 
