@@ -299,3 +299,15 @@ def test_a_holder_corrects_a_package_sent_with_other_encoding_settings(courts, w
     second = _send(hub, keys_folder, shipped.archive.read_bytes())
     assert first["status"] == second["status"] == "accepted"
     assert len(list(hub.data.glob("packages/*/courts-*.pkg"))) == 1
+
+
+def test_the_feeds_dashboard_reads_the_last_package_from_the_hub(courts, cycle, hub):
+    from sijill.exchange.services import feeds
+
+    before = {f.agency.code: f for f in feeds()}
+    assert before["courts"].last is None and before["courts"].overdue
+    shipped, keys = courts
+    _send(hub, keys, shipped.archive.read_bytes())
+    after = {f.agency.code: f for f in feeds()}
+    assert after["courts"].last.cycle == cycle and after["courts"].days_since == 0 and not after["courts"].overdue
+    assert after["deaths"].last is None
