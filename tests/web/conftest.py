@@ -92,3 +92,13 @@ def hub(settings, tmp_path):
     settings.HUB_URL = local.url
     yield local
     local.stop()
+
+
+@pytest.fixture
+def in_process_worker(monkeypatch):
+    """The real database task worker, run inside the test: it closes "old" connections between tasks, and inside
+    the test's transaction Django counts the test's own PostgreSQL connection as old (SQLite's in-memory test
+    database is never closed). Here it keeps it; everything else of the worker is as in production."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)

@@ -69,7 +69,8 @@ def _truth(world: Path) -> tuple[dict, Counter]:
 
 
 @pytest.mark.django_db
-def test_a_cycle_runs_in_the_background_and_its_hits_match_the_truth(world, data_dir, tmp_path, hub):
+def test_a_cycle_runs_in_the_background_and_its_hits_match_the_truth(world, data_dir, tmp_path, hub,
+                                                                   in_process_worker):
     cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", hub)
     run = orchestrator.start_run(cycle, user=analyst)
     assert Run.objects.get(pk=run.pk).state == RunState.QUEUED and run.task_id

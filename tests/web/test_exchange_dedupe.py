@@ -68,7 +68,8 @@ def _next_cycle(cycle, world: Path, workdir: Path, hub):
 
 
 @pytest.mark.django_db
-def test_a_run_fills_the_duplicate_review_once_and_a_decided_pair_raises_a_finding(world, tmp_path, client, hub):
+def test_a_run_fills_the_duplicate_review_once_and_a_decided_pair_raises_a_finding(world, tmp_path, client, hub,
+                                                                                  in_process_worker):
     cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", hub, partners=("courts",))
     run = _run(cycle, analyst)
 
