@@ -63,6 +63,9 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
         settings.HUB_URL = hub.url
         figures: dict[str, object] = {"social_registry": run_cycle(world, workdir / "holders", console, hub)}
         figures["hub"] = figures["social_registry"].pop("key_holders", {})
+        from .field import field_figures
+
+        figures["field_visits"] = field_figures(console)
         figures["batch_seconds"] = round(time.monotonic() - started, 1)
         write_summary(workdir, figures)
         console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in "
