@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PARTNERS, SIJILL, Holders, HubProcess
+from hub_world import PARTNERS, SIJILL, Holders, HubProcess
 
 from sijill.demo.holders import REGISTRY
 from sijill.hub import HubClient, HubError
