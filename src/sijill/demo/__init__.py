@@ -49,8 +49,15 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
     console.print("\n[bold]4. The registry's web system: its members, the partner agencies and their agreements[/bold]")
     data_dir = _web_database(world, workdir, console)
 
-    console.print("\n[bold]5. A matching cycle: each holder encodes; the agencies send to the linkage hub (a process "
-                  "of its own, without keys), which matches; the registry's worker fetches and opens its hits[/bold]")
+    console.print("\n[bold]5. Damaan, the workers' social security: employers, workers, contributions, voluntary "
+                  "retirement, the clearance certificate[/bold]")
+    from .damaan import run_damaan
+
+    figures: dict[str, object] = {"damaan": run_damaan(world, workdir, console)}
+
+    console.print("\n[bold]6. A matching cycle: each holder encodes (Damaan its own insured-workers extract); the "
+                  "agencies send to the linkage hub (a process of its own, without keys), which matches; the "
+                  "registry's worker fetches and opens its hits[/bold]")
     from .cycle import run_cycle
     from .hub import start_hub
 
@@ -61,7 +68,8 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
         from django.conf import settings
 
         settings.HUB_URL = hub.url
-        figures: dict[str, object] = {"social_registry": run_cycle(world, workdir / "holders", console, hub)}
+        extracts = {"insured": Path(figures["damaan"]["extract"])}
+        figures["social_registry"] = run_cycle(world, workdir / "holders", console, hub, extracts=extracts)
         figures["hub"] = figures["social_registry"].pop("key_holders", {})
         from .field import field_figures
 
@@ -71,7 +79,7 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
         console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in "
                       f"{workdir / 'summary.json'}")
 
-        console.print("\n[bold]6. The web system (Arabic, right to left; English on request)[/bold]")
+        console.print("\n[bold]7. The web system (Arabic, right to left; English on request)[/bold]")
         _serve(data_dir, console, serve=serve, port=port)
     finally:
         hub.stop()

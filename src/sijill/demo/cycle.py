@@ -20,8 +20,11 @@ from .holders import REGISTRY, encode_as_holders, world_files
 from .hub import DemoHub, trust_registry, who_holds_which_key
 
 
-def run_cycle(world: Path, holders: Path, console: Console, hub: DemoHub) -> dict[str, object]:
-    """Run the social registry's cycle through the hub (its own process) and return its figures."""
+def run_cycle(world: Path, holders: Path, console: Console, hub: DemoHub,
+              extracts: dict[str, Path] | None = None) -> dict[str, object]:
+    """Run the social registry's cycle through the hub (its own process) and return its figures for summary.json.
+    ``extracts`` replaces some holders' files of the synthetic world by the ones their own registries wrote
+    (Damaan's insured workers)."""
     from sijill.cycles.orchestrator import start_run
     from sijill.exchange import cycles, storage, trust
     from sijill.exchange.models import Agency
@@ -70,8 +73,8 @@ def run_cycle(world: Path, holders: Path, console: Console, hub: DemoHub) -> dic
         table.add_row(shipped.holder, f"{shipped.records:,}", f"{seconds:.1f}", "the hub", verdict)
 
     with console.status("the holders encode (each with its own keys) and send ..."):
-        shipped = encode_as_holders(world_files(world), storage.registry_keys_dir(), holders, workers=2,
-                                    progress=uploaded)
+        shipped = encode_as_holders({**world_files(world), **(extracts or {})}, storage.registry_keys_dir(), holders,
+                                    workers=2, progress=uploaded)
     console.print(table)
     console.print(f"  encoded and sent in {time.monotonic() - started:.0f} s; the partners' maps never left them "
                   "(their record numbers travel sealed for the registry inside each payload), and no partner's "
