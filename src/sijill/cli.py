@@ -233,20 +233,59 @@ app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit trail's hash chain from the first entry to the last; name the first broken entry."""
+def audit_verify(
+    checkpoints: Annotated[list[Path] | None, typer.Option(
+        "--checkpoints", help="An auditor's copy of the signed checkpoints (default: the server's own file).")] = None,
+    key: Annotated[str | None, typer.Option(help="The checkpoint key the auditors hold (hexadecimal).")] = None,
+) -> None:
+    """Check the audit trail's hash chain, then that it still holds every signed checkpoint (a trail cut short or
+    wiped fails); a sound trail gets a new checkpoint."""
     _django()
+    from sijill.audit.checkpoints import check_checkpoints, read_checkpoints, write_checkpoint
     from sijill.audit.models import Action
     from sijill.audit.trail import record, verify
 
     result = verify()
-    record(Action.VERIFY, actor=f"cli:{_os_user()}", ok=result.ok, entries=result.entries,
-           broken=result.broken_seq)
-    if result.ok:
-        console.print(f"[green]{result}[/green]")
-    else:
+    try:
+        marks = check_checkpoints(read_checkpoints(checkpoints), trusted_key=key)
+    except FileNotFoundError as e:
+        _pprl_fail(e)
+    ok = result.ok and marks.ok
+    record(Action.VERIFY, actor=f"cli:{_os_user()}", ok=ok, entries=result.entries, broken=result.broken_seq,
+           checkpoints=marks.checked, checkpoint_problem=marks.reason)
+    if not result.ok:
         console.print(f"[red]{result}[/red]")
         raise typer.Exit(1)
+    if not marks.ok:
+        console.print(f"[red]audit trail cut short, wiped or rewritten: {marks.reason}[/red]")
+        raise typer.Exit(1)
+    write_checkpoint()
+    console.print(f"[green]{result}; {marks.checked} signed checkpoints hold[/green]")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of the chain's length and head, in SIJILL_DATA_DIR/audit/ (run it daily, e.g. by cron)."""
+    _django()
+    from sijill.audit.checkpoints import checkpoints_path, write_checkpoint
+
+    line = write_checkpoint()
+    console.print(f"checkpoint of entry #{line['seq']} ({line['hash'][:16]}…) signed by key {line['key']} in "
+                  f"{checkpoints_path()}")
+
+
+@audit_app.command("checkpoints")
+def audit_checkpoints(out: Annotated[Path, typer.Option("--out", "-o", help="Where to copy them.")]) -> None:
+    """Copy the signed checkpoints for the auditors, who keep them outside the server with the key's fingerprint."""
+    import shutil
+
+    _django()
+    from sijill.audit.checkpoints import checkpoints_path
+
+    if not checkpoints_path().exists():
+        _pprl_fail(FileNotFoundError("no checkpoint yet: `sijill audit checkpoint`"))
+    shutil.copyfile(checkpoints_path(), out)
+    console.print(f"written: {out}")
 
 
 @app.command("backup")
@@ -496,6 +535,15 @@ def _register_match() -> None:
 
 
 _register_match()
+
+
+def _register_hub() -> None:
+    from sijill.cli_hub import hub_app
+
+    app.add_typer(hub_app, name="hub")
+
+
+_register_hub()
 
 
 # --- the API's tokens (sijill.api, docs/api.md) ------------------------------------------------------
@@ -802,7 +850,7 @@ def cycle_pack(
     with_map: Annotated[bool, typer.Option("--map", help="Add its map (the registry's own package only).")] = False,
 ) -> None:
     """Make the one file a holder uploads: a tar of the package folder (the map stays out unless --map)."""
-    from sijill.exchange.archive import pack
+    from sijill.pprl.format.archive import pack
     from sijill.pprl.format.package import map_path
 
     with open(out, "wb") as f:
@@ -820,9 +868,9 @@ def cycle_upload(
     import io
 
     _django()
-    from sijill.exchange.archive import pack
     from sijill.exchange.models import Agency
     from sijill.exchange.uploads import PackageRefused, receive_package
+    from sijill.pprl.format.archive import pack
     from sijill.pprl.format.package import map_path
 
     if registry == bool(agency):

@@ -31,6 +31,11 @@ def _postgresql_reachable() -> str | None:
 
 
 POSTGRESQL_MISSING = _postgresql_reachable()
+# SIJILL_TEST_DEFAULT_DB=postgresql: whole suites run on PostgreSQL as `default` (.ci/run does it for the suites
+# that touch case work, tips, permissions, the API, the exchange and reports)
+PG_DEFAULT = os.environ.get("SIJILL_TEST_DEFAULT_DB") == "postgresql"
+if PG_DEFAULT and POSTGRESQL_MISSING:
+    raise RuntimeError(f"SIJILL_TEST_DEFAULT_DB=postgresql, but {POSTGRESQL_MISSING}")
 os.environ["SIJILL_TEST_POSTGRESQL"] = "0" if POSTGRESQL_MISSING else "1"
 os.environ.setdefault("SIJILL_DATA_DIR", tempfile.mkdtemp(prefix="sijill-tests-"))
 os.environ.setdefault("SIJILL_SECRET_KEY", "tests-only-" + "x" * 40)
@@ -48,6 +53,8 @@ from backend_router import on  # noqa: E402
 def backend(request):
     """Run the test on SQLite, then on PostgreSQL; the test needs ``django_db(databases="__all__")``."""
     if request.param == "postgresql":
+        if PG_DEFAULT:
+            pytest.skip("the default database of this run is PostgreSQL: the test ran on it as `default`")
         if POSTGRESQL_MISSING:
             if IN_CI:
                 pytest.fail(f"CI must run the PostgreSQL tests, but {POSTGRESQL_MISSING}")
@@ -74,3 +81,24 @@ def people(db):
 
     for schema in ("members", "households", "enrolments", "payments"):
         import_file(DATA / f"{schema}.csv", schema, actor="fixture")
+
+
+@pytest.fixture
+def hub(settings, tmp_path):
+    """The linkage hub, its own service over its own data folder, and the ministry pointed at it."""
+    from hubtest import start_local_hub
+
+    local = start_local_hub(tmp_path / "hub-data")
+    settings.HUB_URL = local.url
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def in_process_worker(monkeypatch):
+    """The real database task worker, run inside the test: it closes "old" connections between tasks, and inside
+    the test's transaction Django counts the test's own PostgreSQL connection as old (SQLite's in-memory test
+    database is never closed). Here it keeps it; everything else of the worker is as in production."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)

@@ -70,3 +70,28 @@ def serving(env: dict) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def hub_serving(data: Path) -> Iterator[str]:
+    """`sijill hub serve` (the linkage hub, its own process and data folder, no key) until the block ends."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIJILL_", "DATABASE_URL", "DJANGO_"))}
+    process = subprocess.Popen([SIJILL, "hub", "serve", "--data", str(data), "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("sijill hub serve did not answer within 15 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

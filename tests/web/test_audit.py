@@ -196,3 +196,87 @@ def test_the_shipped_alert_thresholds_name_audit_actions():
     shipped = alerts._load(str(alerts.DEFAULT_RULES))
     assert {"search", "view_person", "export"} <= set(shipped)
     assert all(r.threshold > 0 and r.window.total_seconds() > 0 and r.why for r in shipped.values())
+
+# --- truncation and wiping: signed checkpoints kept outside the database ---------------------------------
+
+
+@pytest.fixture
+def checkpoints_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "var"
+    return settings.DATA_DIR
+
+
+# how the whole tail, or the whole trail, is removed by someone with the database's credentials -> what it says
+CUTS = [
+    ("the tail cut and the head moved back",
+     ["DELETE FROM audit_auditentry WHERE seq >= 5", "UPDATE audit_audithead SET seq = 4, hash = "
+      "(SELECT hash FROM audit_auditentry WHERE seq = 4)"], "is gone: the trail was cut short or wiped"),
+    ("the trail wiped", ["DELETE FROM audit_auditentry", "DELETE FROM audit_audithead"],
+     "is gone: the trail was cut short or wiped"),
+]
+
+
+@pytest.mark.parametrize(("what", "statements", "reason"), CUTS, ids=[c[0] for c in CUTS])
+def test_a_trail_cut_short_or_wiped_is_found_by_its_signed_checkpoints(backend, checkpoints_dir, what, statements,
+                                                                        reason):
+    from sijill.audit.checkpoints import check_checkpoints, read_checkpoints, write_checkpoint
+
+    _write(6)
+    write_checkpoint()
+    _write(2)
+    _behind_the_trail(backend, statements[0])
+    with connections[backend].cursor() as cursor:
+        for sql in statements[1:]:
+            cursor.execute(sql)
+    assert verify().ok, "the chain alone cannot see it: what is left is a valid chain"
+    result = check_checkpoints(read_checkpoints())
+    assert not result.ok and reason in result.reason and "entry #6" in result.reason
+
+
+def test_a_rewritten_tail_under_a_checkpoint_is_found(backend, checkpoints_dir):
+    from sijill.audit.checkpoints import check_checkpoints, read_checkpoints, write_checkpoint
+    from sijill.audit.trail import entry_hash
+
+    _write(3)
+    write_checkpoint()
+    _behind_the_trail(backend, "DELETE FROM audit_auditentry WHERE seq = 3")
+    forged = AuditEntry(seq=3, at=AuditEntry.objects.get(seq=2).at, actor="nobody", action="search",
+                        prev_hash=AuditEntry.objects.get(seq=2).hash, details="{}")
+    forged.hash = entry_hash(forged)
+    with connections[backend].cursor() as cursor:
+        cursor.execute("INSERT INTO audit_auditentry (seq, at, actor, role, action, target_type, target_id, details, "
+                       "ip, prev_hash, hash) VALUES (3, %s, 'nobody', '', 'search', '', '', '{}', '', %s, %s)",
+                       [forged.at, forged.prev_hash, forged.hash])
+        cursor.execute("UPDATE audit_audithead SET seq = 3, hash = %s", [forged.hash])
+    assert verify().ok
+    result = check_checkpoints(read_checkpoints())
+    assert not result.ok and "not the one checkpoint" in result.reason
+
+
+def test_a_changed_or_forged_checkpoint_is_refused(checkpoints_dir):
+    import json
+
+    from sijill.audit.checkpoints import check_checkpoints, checkpoints_path, read_checkpoints, write_checkpoint
+
+    _write(2)
+    key = write_checkpoint()["key"]
+    line = json.loads(checkpoints_path().read_text())
+    checkpoints_path().write_text(json.dumps({**line, "seq": 1}) + "\n")
+    assert "not validly signed" in check_checkpoints(read_checkpoints()).reason
+    checkpoints_path().unlink()
+    write_checkpoint()
+    assert check_checkpoints(read_checkpoints(), trusted_key=key).ok
+    assert "another key" in check_checkpoints(read_checkpoints(), trusted_key="00" * 32).reason
+
+
+def test_cli_verify_checks_an_auditors_copy_of_the_checkpoints_after_the_trail_was_wiped(checkpoints_dir, tmp_path):
+    _write(3)
+    assert CliRunner().invoke(app, ["audit", "verify"]).exit_code == 0  # verifies, then signs a checkpoint
+    copy = tmp_path / "auditors-copy.jsonl"
+    assert CliRunner().invoke(app, ["audit", "checkpoints", "--out", str(copy)]).exit_code == 0
+    _behind_the_trail("default", "DELETE FROM audit_auditentry")
+    with connections["default"].cursor() as cursor:
+        cursor.execute("DELETE FROM audit_audithead")
+    (checkpoints_dir / "audit" / "checkpoints.jsonl").unlink()  # the server's own file wiped too
+    wiped = CliRunner().invoke(app, ["audit", "verify", "--checkpoints", str(copy)])
+    assert wiped.exit_code == 1 and "cut short or wiped" in wiped.output

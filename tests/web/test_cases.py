@@ -500,3 +500,44 @@ def test_nobody_writes_off_a_balance_alone(team, world, client):
     client.post(f"/cases/{case.pk}/entry/", {"entry-kind": "payment", "entry-amount_iqd": "1000",
                                              "entry-on": "2026-01-05", "entry-reference": "وصل ١"})
     assert recovery.balance(case.recovery) == before - 1000
+
+def test_governorate_scope_holds_for_case_actions_notices_and_bulk_assignment_with_positive_controls(
+        team, world, client):
+    """A Basra caseworker can neither act on a Baghdad case, nor download its notice, nor assign it in bulk;
+    the Baghdad caseworker, the same requests, can (so the refusals are the scope, not a broken request)."""
+    from sijill.audit.models import AuditEntry
+
+    baghdad, basra = case_of(world.widow), case_of(world.basra_head)
+    fr_basra = make_user("field_researcher", "fr-basra", governorates=["البصرة"])
+    assignment = {"researcher": team["researcher"].pk, "assign-reason": "تكليف"}
+
+    # a case action
+    client.force_login(team["basra"])
+    assert client.post(f"/cases/{baghdad.pk}/assign/", assignment).status_code == 403
+    baghdad.refresh_from_db()
+    assert baghdad.state == S.OPENED and baghdad.assigned_to is None
+    client.force_login(team["worker"])
+    assert client.post(f"/cases/{baghdad.pk}/assign/", assignment).status_code == 302
+    baghdad.refresh_from_db()
+    assert baghdad.state == S.ASSIGNED and baghdad.assigned_to == team["researcher"]
+
+    # the notice PDF
+    visit(baghdad, team["researcher"])
+    workflow.propose(baghdad, Outcome.CONFIRMED, actor=team["worker"], reason="ثبت الزواج")
+    notice = notices.issue_notice(baghdad, actor=team["worker"])
+    client.force_login(team["basra"])
+    assert client.get(f"/cases/notices/{notice.pk}.pdf").status_code == 403
+    client.force_login(team["worker"])
+    pdf = client.get(f"/cases/notices/{notice.pk}.pdf")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+    # bulk assignment: each caseworker's assigns the cases of their governorates only
+    Case.objects.filter(pk=basra.pk).update(state=S.OPENED, assigned_to=None)
+    others = list(Case.objects.filter(state=S.OPENED).exclude(pk=basra.pk).values_list("pk", "assigned_to"))
+    client.force_login(team["basra"])
+    assert client.post("/cases/assign/").status_code == 302
+    basra.refresh_from_db()
+    assert basra.assigned_to == fr_basra, "the positive control: the Basra case went to the Basra researcher"
+    assert list(Case.objects.filter(pk__in=[pk for pk, _ in others]).values_list("pk", "assigned_to")) == others, \
+        "no case of another governorate was touched"
+    assert AuditEntry.objects.filter(action="denied", actor="cw-basra").count() >= 2

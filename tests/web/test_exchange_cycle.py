@@ -1,5 +1,6 @@
 """A whole matching cycle through the web system's code: a synthetic world, each holder encoding with its own
-keys, uploads checked by ``receive_package``, the run done by the real database task worker, hits stored
+keys, the agencies' packages sent to the linkage hub (its own service), the run done by the real database task
+worker talking to the hub over HTTP, hits stored
 against the registry's persons, checked against the world's truth. And a worker that dies mid-run."""
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from sijill.cycles import orchestrator
 from sijill.demo.holders import encode_as_holders, world_files
 from sijill.eligibility.models import Finding
 from sijill.exchange import cycles, runs, trust
-from sijill.exchange.models import Agency, Cycle, CycleState, Hit, HitReview, Package, PackageStatus, Run, RunState
+from sijill.exchange.models import Agency, Cycle, CycleState, Hit, HitReview, Package, Run, RunState
 from sijill.exchange.seed import seed_agencies
-from sijill.exchange.uploads import receive_package
 from sijill.registry.models import Person
 from sijill.registry.services import import_registry_folder
 
@@ -43,23 +43,19 @@ def data_dir(settings, tmp_path, monkeypatch):
     return settings.DATA_DIR
 
 
-def _cycle_with_packages(world: Path, workdir: Path, partners=PARTNERS):
-    """The registry imported, the partners seeded with their keys registered, their packages uploaded (the
-    registry's own is encoded from its members by the run)."""
+def _cycle_with_packages(world: Path, workdir: Path, hub, partners=PARTNERS):
+    """The registry imported, the partners seeded with their keys registered, their packages sent to the hub
+    (the registry's own is encoded from its members by the run, and sent to the hub by it)."""
     import_registry_folder(world / "registry")
     seed_agencies()
     cycle = cycles.open_cycle()
+    hub.trust_registry()
     analyst = make_user("analyst")
     files = {k: v for k, v in world_files(world).items() if k in partners}
     shipped = encode_as_holders(files, cycles.storage.registry_keys_dir(), workdir)
     for holder, s in shipped.items():
-        agency = Agency.objects.get(code=holder) if holder != "registry" else None
-        user = analyst
-        if agency:
-            trust.register_key(agency, s.public_key.read_text(encoding="utf-8"))
-            user = make_user("agency_data_officer", f"officer-{holder}", agency=holder)
-        with open(s.archive, "rb") as f:
-            receive_package(f, agency=agency, user=user)
+        trust.register_key(Agency.objects.get(code=holder), s.public_key.read_text(encoding="utf-8"))
+        assert hub.upload(workdir / "keys" / holder, s.archive)["status"] == "accepted"
     return cycle, analyst
 
 
@@ -73,8 +69,9 @@ def _truth(world: Path) -> tuple[dict, Counter]:
 
 
 @pytest.mark.django_db
-def test_a_cycle_runs_in_the_background_and_its_hits_match_the_truth(world, data_dir, tmp_path):
-    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders")
+def test_a_cycle_runs_in_the_background_and_its_hits_match_the_truth(world, data_dir, tmp_path, hub,
+                                                                   in_process_worker):
+    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", hub)
     run = orchestrator.start_run(cycle, user=analyst)
     assert Run.objects.get(pk=run.pk).state == RunState.QUEUED and run.task_id
 
@@ -88,8 +85,7 @@ def test_a_cycle_runs_in_the_background_and_its_hits_match_the_truth(world, data
     assert (data_dir / "maps" / cycle.code / f"{Path(registry.path).name}.map.csv").is_file()
     assert cycle.state == CycleState.DONE
     assert set(run.package_hashes) == {"registry", *PARTNERS} and run.code_version and run.thresholds
-    assert (data_dir / run.model_dir / "courts.json").is_file()
-    assert [s["agency"] for s in run.log["stages"]] == sorted(PARTNERS)
+    assert [s["agency"] for s in run.log["stages"]] == sorted(PARTNERS) and run.log["hub_run"]
 
     person_of, expected = _truth(world)
     found, wrong = Counter(), []
@@ -104,15 +100,19 @@ def test_a_cycle_runs_in_the_background_and_its_hits_match_the_truth(world, data
     assert not [w for w in wrong if w[1] != "review"], "an exact or probable hit links two different people"
     for agency in PARTNERS:  # the hub finds nearly every registered person the agency holds
         assert expected[agency] >= 10 and found[agency] >= 0.9 * expected[agency], (agency, found, expected)
-    # retention: the partners' encodings are gone once the hits are stored
-    assert not any((data_dir / p.path / "encodings.parquet").exists() for p in run.packages.exclude(agency=None))
+    # retention: at the hub, every package's encodings and the hits are gone once the hits are stored; the
+    # registry kept no partner package and no hits file (what it needs is in its database)
+    assert not list(hub.data.rglob("encodings.parquet")) and not list(hub.data.rglob("hits.parquet"))
+    assert not run.packages.exclude(agency=None).exists() and not Package.objects.exclude(agency=None).exists()
+    assert not list(data_dir.rglob("hits.parquet"))
+    assert any("the registry stored its hits" in line for line in run.log["retention"])
     # the orchestrator's last steps ran: the rules over the hits, and every finding is in a case to verify
     assert run.stage == "done" and run.progress_done == run.progress_total
     assert not Finding.objects.filter(cycle=cycle, case=None).exists()
 
 
 @pytest.mark.django_db
-def test_a_cycle_of_another_registry_goes_through_that_registry_s_declaration(world, data_dir, tmp_path):
+def test_a_cycle_of_another_registry_goes_through_that_registry_s_declaration(world, data_dir, tmp_path, hub):
     """A registry is added by declaring it: its records are encoded and its opened hits reach its own store,
     typed; the social registry's hits table and rules are not touched."""
     from sijill.exchange import registries
@@ -128,7 +128,7 @@ def test_a_cycle_of_another_registry_goes_through_that_registry_s_declaration(wo
     registries.register(registries.Registry(code="sandbox", label="سجل تجريبي", schema="example:registry",
                                             count=Person.objects.count, batches=person_batches, store_hits=store))
     try:
-        cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", partners=("courts",))
+        cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", hub, partners=("courts",))
         Cycle.objects.filter(pk=cycle.pk).update(registry="sandbox")
         run = orchestrator.start_run(cycle, user=analyst)
         orchestrator.execute_run(run.pk)
@@ -152,8 +152,8 @@ def test_the_social_registry_is_declared_and_an_unknown_one_is_refused_by_name()
 
 
 @pytest.mark.django_db
-def test_a_worker_that_dies_mid_run_leaves_the_run_failed_and_the_cycle_runnable(world, data_dir, tmp_path):
-    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", partners=("courts",))
+def test_a_worker_that_dies_mid_run_leaves_the_run_failed_and_the_cycle_runnable(world, data_dir, tmp_path, hub):
+    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", hub, partners=("courts",))
     run = orchestrator.start_run(cycle, user=analyst)
     # the worker took the run, beat once, then was killed: nothing moves any more
     from django.utils import timezone
@@ -181,21 +181,26 @@ def test_a_worker_that_dies_mid_run_leaves_the_run_failed_and_the_cycle_runnable
 
 
 @pytest.mark.django_db
-def test_a_run_that_fails_stores_no_hit_and_reopens_the_cycle(world, data_dir, tmp_path, monkeypatch):
-    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", partners=("courts",))
+def test_a_run_that_fails_stores_no_hit_and_reopens_the_cycle(world, data_dir, tmp_path, hub, monkeypatch):
+    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", hub, partners=("courts",))
     run = orchestrator.start_run(cycle, user=analyst)
+
+    from sijill.hub import runs as hub_runs
 
     def crash(*args, **kwargs):
         (Path(args[2]).parent / "partial").write_text("the hub was half way")
         raise MemoryError("out of memory")
 
-    monkeypatch.setattr(runs, "match", crash)
+    monkeypatch.setattr(hub_runs, "match", crash)  # the hub (its own service) runs out of memory
+    monkeypatch.setattr(runs, "HUB_POLL_SECONDS", 0.05)
     orchestrator.execute_run(run.pk)
     run.refresh_from_db()
     assert run.state == RunState.FAILED and "out of memory" in run.error
     assert Run.objects.get(pk=run.pk).cycle.state == CycleState.OPEN
     assert not Hit.objects.exists()
     assert not list(runs.storage.run_dir(cycle.code, run.pk).parent.glob("*")), "no half-written output is kept"
+    assert not list((hub.data / "runs").rglob("partial")), "nor at the hub"
+    assert list(hub.data.rglob("encodings.parquet")), "the hub keeps the packages: the cycle can run again"
 
 
 @pytest.mark.django_db
@@ -224,10 +229,12 @@ def test_a_cycle_with_a_queued_run_is_not_closed():
 
 @pytest.mark.django_db
 def test_a_run_that_cannot_be_queued_leaves_no_run_and_the_cycle_open(people, monkeypatch):
+    from sijill.exchange.hub import HubPackage
+
     seed_agencies()
     cycle = Cycle.objects.create(code="2026-11")
-    Package.objects.create(cycle=cycle, agency=Agency.objects.get(code="courts"), status=PackageStatus.ACCEPTED,
-                           sha256="0" * 64, path="packages/2026-11/courts.pkg")
+    at_hub = HubPackage("courts", "accepted", "", "0" * 64, 10, 100, "2026-11-01T00:00:00Z", False, None)
+    monkeypatch.setattr(runs, "packages_for_run", lambda cycle: (None, [at_hub]))
 
     class Unreachable:
         def enqueue(self, *args):

@@ -18,8 +18,7 @@ from sijill.cycles.orchestrator import evaluate
 from sijill.demo.holders import encode_as_holders, world_files
 from sijill.eligibility.models import Finding
 from sijill.exchange import cycles, runs, storage
-from sijill.exchange.models import Agency, Hit, Run, RunState
-from sijill.exchange.uploads import receive_package
+from sijill.exchange.models import Hit, Run, RunState
 from sijill.registry.models import DuplicatePair, PairStatus
 from sijill.registry.services import decide_pair
 from sijill.synth.config import SynthConfig
@@ -57,30 +56,31 @@ def _truth_pairs(world: Path) -> set[frozenset[str]]:
         return {frozenset((d["record_id"], d["duplicate_record_id"])) for d in csv.DictReader(f)}
 
 
-def _next_cycle(cycle, world: Path, workdir: Path):
-    """The next cycle: the registry's new secret, the courts join it with their key folder and upload again
-    (the registry's members are encoded again by the run)."""
+def _next_cycle(cycle, world: Path, workdir: Path, hub):
+    """The next cycle: the registry's new secret, the courts join it with their key folder and send their
+    package to the hub again (the registry's members are encoded again by the run)."""
     cycles.close_cycle(cycle)
     cycle = cycles.open_cycle()
     files = {"courts": world_files(world)["courts"]}
     shipped = encode_as_holders(files, storage.registry_keys_dir(), workdir)
-    courts = Agency.objects.get(code="courts")
-    with open(shipped["courts"].archive, "rb") as f:
-        receive_package(f, agency=courts, user=None)
+    assert hub.upload(workdir / "keys" / "courts", shipped["courts"].archive)["status"] == "accepted"
     return cycle
 
 
 @pytest.mark.django_db
-def test_a_run_fills_the_duplicate_review_once_and_a_decided_pair_raises_a_finding(world, tmp_path, client):
-    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", partners=("courts",))
+def test_a_run_fills_the_duplicate_review_once_and_a_decided_pair_raises_a_finding(world, tmp_path, client, hub,
+                                                                                  in_process_worker):
+    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", hub, partners=("courts",))
     run = _run(cycle, analyst)
 
-    # the dedupe is a stage of the run: its counts are in the run log, its output beside the hits
+    # the dedupe is a stage of the hub's run: its counts are in the run log; its output came with the hits and,
+    # once stored, is deleted at the hub and here
     dedupe = run.log["dedupe"]
     pairs = list(DuplicatePair.objects.select_related("person_a", "person_b"))
     assert dedupe["found"] == dedupe["new"] == len(pairs) > 0 and dedupe["known"] == 0
     assert dedupe["exact"] + dedupe["probable"] + dedupe["review"] >= len(pairs)
-    assert (storage.run_dir(cycle.code, run.pk) / runs.DUPLICATES).is_file()
+    assert not (storage.run_dir(cycle.code, run.pk) / runs.DUPLICATES).exists()
+    assert not list(hub.data.rglob(runs.DUPLICATES))
     assert Hit.objects.filter(run=run, agency__code="courts").exists(), "the partners' hits are stored as before"
 
     # every pair waits for a person, whatever its class; ordered, explained, found by this cycle
@@ -107,7 +107,7 @@ def test_a_run_fills_the_duplicate_review_once_and_a_decided_pair_raises_a_findi
     # decided "same person"; the next cycle's run finds the pairs again and stores none twice
     decide_pair(true_pair, analyst, PairStatus.SAME, "the same woman, enrolled again in 2024")
     before = {p.pk: (p.person_a_id, p.person_b_id) for p in DuplicatePair.objects.all()}
-    second = _next_cycle(cycle, world, tmp_path / "holders")
+    second = _next_cycle(cycle, world, tmp_path / "holders", hub)
     again = _run(second, analyst).log["dedupe"]
     after = DuplicatePair.objects.all()
     assert again["known"] > 0 and after.count() == len(before) + again["new"]
@@ -125,8 +125,8 @@ def test_a_run_fills_the_duplicate_review_once_and_a_decided_pair_raises_a_findi
 
 
 @pytest.mark.django_db
-def test_a_run_that_fails_in_the_dedupe_stores_no_pair_and_no_hit(world, tmp_path, monkeypatch):
-    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", partners=("courts",))
+def test_a_run_that_fails_in_the_dedupe_stores_no_pair_and_no_hit(world, tmp_path, hub, monkeypatch):
+    cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", hub, partners=("courts",))
     from sijill.linkage import run as hub_run
 
     real_pair = hub_run._match_pair
@@ -136,7 +136,8 @@ def test_a_run_that_fails_in_the_dedupe_stores_no_pair_and_no_hit(world, tmp_pat
             raise MemoryError("out of memory in the dedupe")
         return real_pair(engine, reg, par, agency, thresholds, alone, *args, **kwargs)
 
-    monkeypatch.setattr(hub_run, "_match_pair", dedupe_crashes)
+    monkeypatch.setattr(hub_run, "_match_pair", dedupe_crashes)  # in the hub's service (a thread here)
+    monkeypatch.setattr(runs, "HUB_POLL_SECONDS", 0.05)
     run = orchestrator.start_run(cycle, user=analyst)
     orchestrator.execute_run(run.pk)
     run.refresh_from_db()

@@ -162,9 +162,10 @@ def test_an_officer_sees_only_their_agency_uploads_and_the_dashboard_shows_overd
     client.force_login(make_user("agency_data_officer", "deaths-officer", agency="deaths"))
     page = client.get(reverse("exchange:upload")).content.decode()
     assert "dddddddd" in page and "cccccccc" not in page
+    assert "sijill hub upload --hub" in page  # the package goes to the hub
     response = client.post(reverse("exchange:upload"), {"file": io.BytesIO(b"not a package")})
-    assert response.status_code == 302
-    assert Package.objects.filter(agency=deaths, status=PackageStatus.REJECTED).count() == 2
+    assert response.status_code == 405, "the registry's page takes no agency's package"
+    assert Package.objects.filter(agency=deaths).count() == 1
 
     client.force_login(make_user("agency_data_officer", "nobody", agency="unknown"))
     assert client.get(reverse("exchange:upload")).status_code == 403

@@ -260,3 +260,65 @@ def test_the_tips_key_is_rotated_with_older_tips_still_openable(tmp_path, settin
     with pytest.raises(sealing.KeyUnavailable):
         sealing.unseal(before.caller_sealed, before.sealed_with)
     assert sealing.unseal(after.caller_sealed, after.sealed_with)
+
+def _caller_forms() -> set[str]:
+    """The caller's name, phone and contact as written, and every form Sijill or a clerk could turn them into:
+    folded, canonical and skeleton names, the phone in Western digits, without its leading zero, with the
+    country code, spaced or dashed."""
+    from sijill import identity
+
+    name, phone, contact = CALLER["caller_name"], CALLER["caller_phone"], CALLER["caller_contact"]
+    forms = {name, contact, phone}
+    for text in (name, "أبو حيدر", contact):
+        forms |= {identity.normalize_text(text), identity.canonical(text), identity.skeleton(text),
+                  identity.canonical(text).replace(" ", "")}
+    digits = "07701234567"
+    forms |= {digits, digits[1:], "+964" + digits[1:], "964" + digits[1:], "00964" + digits[1:],
+              "0770 123 4567", "0770-123-4567", "770 123 4567", "٧٧٠١٢٣٤٥٦٧"}
+    return {f for f in forms if f and len(f) >= 5}
+
+
+def _every_stored_value(alias: str) -> list[bytes]:
+    """Every value of every row of every table of the database, as bytes."""
+    from django.db import connections
+
+    values = []
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                for v in row:
+                    if v is not None:
+                        values.append(bytes(v) if isinstance(v, memoryview | bytes) else str(v).encode())
+    return values
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_the_callers_identity_is_nowhere_in_the_database_in_any_form(backend):
+    """Not in the tip, its events, the audit trail, sessions or any other table, whether as written or as a
+    normaliser would have folded it; on SQLite and on PostgreSQL."""
+    operator, _ = client_for(Role.HOTLINE_OPERATOR)
+    tip = record(operator)
+    officer, _ = client_for(Role.TIP_OFFICER)
+    # the caller opened with a reason: the reading is audited, not what was read
+    assert officer.post(f"/tips/{tip.pk}/caller/", {"reason": "to call the caller back"}).status_code == 200
+    forms = _caller_forms()
+    assert len(forms) > 12
+    stored = _every_stored_value(backend)
+    assert any(bytes(tip.caller_sealed) == v for v in stored), "the search sees the tip's own row"
+    for form in sorted(forms):
+        for encoding in ("utf-8", "utf-16-le"):
+            needle = form.encode(encoding)
+            assert not any(needle in value for value in stored), f"the caller's {form!r} is in the database"
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_the_database_search_finds_a_callers_folded_name_planted_in_a_table(backend):
+    """The positive control: the same search finds the folded name where a careless change would keep it."""
+    from sijill import identity
+
+    operator, _ = client_for(Role.HOTLINE_OPERATOR)
+    record(operator, allegation=identity.canonical(CALLER["caller_name"]) + " قال ذلك")
+    stored = _every_stored_value(backend)
+    assert any(identity.canonical(CALLER["caller_name"]).encode() in v for v in stored)

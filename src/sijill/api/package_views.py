@@ -1,5 +1,6 @@
-"""An agency's package upload and the status of its own packages. The package goes through the same checks
-as the upload page (``sijill.exchange.uploads.receive_package``); nothing uploaded is ever sent back."""
+"""An agency's package upload and the status of its own packages. The registry takes no agency's package: the
+envelope is checked, then ``sijill.exchange.uploads.receive_package`` refuses the package before reading it and
+names the linkage hub it goes to (``sijill hub upload``), where the upload checks are made."""
 
 from __future__ import annotations
 

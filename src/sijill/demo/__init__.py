@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from importlib import resources
 from pathlib import Path
@@ -54,21 +55,34 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
 
     figures: dict[str, object] = {"damaan": run_damaan(world, workdir, console)}
 
-    console.print("\n[bold]6. A matching cycle: each holder encodes and uploads (Damaan sends its own insured-workers "
-                  "extract), the hub matches in the background, the registry opens its hits[/bold]")
+    console.print("\n[bold]6. A matching cycle: each holder encodes (Damaan its own insured-workers extract); the "
+                  "agencies send to the linkage hub (a process of its own, without keys), which matches; the "
+                  "registry's worker fetches and opens its hits[/bold]")
     from .cycle import run_cycle
+    from .hub import start_hub
 
-    extracts = {"insured": Path(figures["damaan"]["extract"])}
-    figures["social_registry"] = run_cycle(world, workdir / "holders", console, extracts=extracts)
-    from .field import field_figures
+    hub = start_hub(workdir)
+    try:
+        # the ministry's web system, its worker and its server talk to the hub over HTTP
+        os.environ["SIJILL_HUB_URL"] = hub.url
+        from django.conf import settings
 
-    figures["field_visits"] = field_figures(console)
-    figures["batch_seconds"] = round(time.monotonic() - started, 1)
-    write_summary(workdir, figures)
-    console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in {workdir / 'summary.json'}")
+        settings.HUB_URL = hub.url
+        extracts = {"insured": Path(figures["damaan"]["extract"])}
+        figures["social_registry"] = run_cycle(world, workdir / "holders", console, hub, extracts=extracts)
+        figures["hub"] = figures["social_registry"].pop("key_holders", {})
+        from .field import field_figures
 
-    console.print("\n[bold]7. The web system (Arabic, right to left; English on request)[/bold]")
-    _serve(data_dir, console, serve=serve, port=port)
+        figures["field_visits"] = field_figures(console)
+        figures["batch_seconds"] = round(time.monotonic() - started, 1)
+        write_summary(workdir, figures)
+        console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in "
+                      f"{workdir / 'summary.json'}")
+
+        console.print("\n[bold]7. The web system (Arabic, right to left; English on request)[/bold]")
+        _serve(data_dir, console, serve=serve, port=port)
+    finally:
+        hub.stop()
 
 
 def write_summary(workdir: Path, figures: dict[str, object]) -> Path:
@@ -144,8 +158,6 @@ def _describe(row: dict[str, str], roles: dict[str, str], chain: identity.NameCh
 
 def _web_database(world: Path, workdir: Path, console: Console) -> Path:
     """Load the world's registry into the demo database and seed the partner agencies."""
-    import os
-
     # The demo has its own SQLite database beside its files: it never touches a DATABASE_URL set for real work.
     data_dir = (workdir / "var").resolve()
     os.environ["SIJILL_DATA_DIR"] = str(data_dir)
@@ -172,8 +184,6 @@ def _web_database(world: Path, workdir: Path, console: Console) -> Path:
 
 def _serve(data_dir: Path, console: Console, *, serve: bool, port: int) -> None:
     """Make one user per role, print them, and serve."""
-    import os
-
     from sijill.accounts.demo import create_demo_users
 
     users = Table(title="Demo users (one per role; passwords are new at every run)")

@@ -1,6 +1,8 @@
-"""The demo's matching cycle, as the web system runs it: open a cycle, every holder encodes and signs its file
-with its own keys and uploads it, the run goes to the background worker (a process of its own), and the
-registry's hits land against its persons. Django is set up by the caller."""
+"""The demo's matching cycle, as the deployed system runs it: the registry opens a cycle, every holder encodes and
+signs its file with its own keys; the agencies send theirs to the linkage hub (a process of its own, without any
+key), the registry hands its own to its web system; the run goes to the background worker, which sends the
+registry's package to the hub, follows the hub's run, and opens the hits it fetched. Django is set up by the
+caller."""
 
 from __future__ import annotations
 
@@ -15,51 +17,71 @@ from rich.console import Console
 from rich.table import Table
 
 from .holders import REGISTRY, encode_as_holders, world_files
+from .hub import DemoHub, trust_registry, who_holds_which_key
 
 
-def run_cycle(world: Path, holders: Path, console: Console,
+def run_cycle(world: Path, holders: Path, console: Console, hub: DemoHub,
               extracts: dict[str, Path] | None = None) -> dict[str, object]:
-    """Run the social registry's cycle and return its figures for summary.json. ``extracts`` replaces some holders'
-    files of the synthetic world by the ones their own registries wrote (Damaan's insured workers)."""
+    """Run the social registry's cycle through the hub (its own process) and return its figures for summary.json.
+    ``extracts`` replaces some holders' files of the synthetic world by the ones their own registries wrote
+    (Damaan's insured workers)."""
     from sijill.cycles.orchestrator import start_run
     from sijill.exchange import cycles, storage, trust
     from sijill.exchange.models import Agency
+    from sijill.hub import HubClient, HubError
+    from sijill.pprl.format.keyfiles import HOLDER_PUBLIC
+    from sijill.pprl.holder import HolderKeys
     from sijill.synth.config import SynthConfig
 
     for folder in ("keys", "packages"):  # the holders' side of an earlier demo
         shutil.rmtree(holders / folder, ignore_errors=True)
     _close_earlier_cycles()
     cycle = cycles.open_cycle(note="demo")
+    trust_registry(hub, storage.registry_keys_dir() / HOLDER_PUBLIC)
     console.print(f"  cycle {cycle.code} opened: a new linkage secret in {storage.registry_keys_dir()}; each agency "
-                  "joins it with its own key folder")
+                  f"joins it with its own key folder. The hub ({hub.url}, its own process and data folder "
+                  f"{hub.data}) trusts the registry's public signing key")
 
-    figures: dict[str, object] = {"cycle": cycle.code, "packages": 0}
-    table = Table(title="Each holder encodes and signs its extract, then uploads the package")
-    for col in ("holder", "records encoded", "encode (s)", "upload"):
+    figures: dict[str, object] = {"cycle": cycle.code, "packages": 0, "packages_at_hub": 0}
+    table = Table(title="Each holder encodes and signs its extract; the agencies send theirs to the hub")
+    for col in ("holder", "records encoded", "encode (s)", "sent to", "verdict"):
         table.add_column(col)
     started = time.monotonic()
 
     def uploaded(shipped, seconds: float) -> None:
         from sijill.exchange.uploads import PackageRefused, receive_package
 
-        agency = None if shipped.holder == REGISTRY else Agency.objects.get(code=shipped.holder)
-        if agency is not None:
-            trust.register_key(agency, shipped.public_key.read_text(encoding="utf-8"))
-        try:
-            with open(shipped.archive, "rb") as f:
-                package = receive_package(f, agency=agency, user=None)
-            verdict = f"accepted, sha256 {package.sha256[:12]}…"
-            figures["packages"] += 1
-        except PackageRefused as e:
-            verdict = f"[red]refused: {e.reason}[/red]"
-        table.add_row(shipped.holder, f"{shipped.records:,}", f"{seconds:.1f}", verdict)
+        if shipped.holder == REGISTRY:  # its own package, with its map, to its own web system
+            try:
+                with open(shipped.archive, "rb") as f:
+                    package = receive_package(f, agency=None, user=None)
+                verdict = f"accepted, sha256 {package.sha256[:12]}…"
+                figures["packages"] += 1
+            except PackageRefused as e:
+                verdict = f"[red]refused: {e.reason}[/red]"
+            table.add_row(shipped.holder, f"{shipped.records:,}", f"{seconds:.1f}", "its own web system", verdict)
+            return
+        trust.register_key(Agency.objects.get(code=shipped.holder), shipped.public_key.read_text(encoding="utf-8"))
+        try:  # what `sijill hub upload` does on the agency's machine
+            answer = HubClient(hub.url, HolderKeys.load(shipped.public_key.parent)).upload(cycle.code,
+                                                                                           shipped.archive)
+            verdict = (f"accepted, sha256 {answer['package']['sha256'][:12]}…" if answer["status"] == "accepted"
+                       else f"[red]refused: {answer['reason']}[/red]")
+            figures["packages_at_hub"] += answer["status"] == "accepted"
+        except HubError as e:
+            verdict = f"[red]{e}[/red]"
+        table.add_row(shipped.holder, f"{shipped.records:,}", f"{seconds:.1f}", "the hub", verdict)
 
-    with console.status("the holders encode (each with its own keys) and upload ..."):
-        encode_as_holders({**world_files(world), **(extracts or {})}, storage.registry_keys_dir(), holders,
-                          workers=2, progress=uploaded)
+    with console.status("the holders encode (each with its own keys) and send ..."):
+        shipped = encode_as_holders({**world_files(world), **(extracts or {})}, storage.registry_keys_dir(), holders,
+                                    workers=2, progress=uploaded)
     console.print(table)
-    console.print(f"  encoded and uploaded in {time.monotonic() - started:.0f} s; the partners' maps never left them "
-                  "(their record numbers travel sealed for the registry inside each payload)")
+    console.print(f"  encoded and sent in {time.monotonic() - started:.0f} s; the partners' maps never left them "
+                  "(their record numbers travel sealed for the registry inside each payload), and no partner's "
+                  "package reached the ministry's server")
+    figures["key_holders"] = who_holds_which_key(
+        hub, storage.registry_keys_dir(), {h: s.public_key.parent for h, s in shipped.items() if h != REGISTRY},
+        console)
 
     # The synthetic world's "today" is fixed, so that a seed gives the same findings on any day.
     run = start_run(cycle, as_of=SynthConfig().today)
@@ -87,8 +109,22 @@ def run_cycle(world: Path, holders: Path, console: Console,
                                   for cls in ("exact", "probable", "review")},
                    findings=sum(by_rule.values()), findings_by_rule=by_rule, cases=cases,
                    duplicate_pairs=(run.log.get("dedupe") or {}).get("found", 0),
-                   run_seconds=round(time.monotonic() - started, 1))
+                   run_seconds=round(time.monotonic() - started, 1),
+                   partner_packages_at_ministry=_partner_packages_at_ministry())
+    console.print(f"  after the cycle: {figures['partner_packages_at_ministry']} partner package files on the "
+                  "ministry's server; the hub deleted every package's encodings and the hits once the registry "
+                  "stored them")
     return figures
+
+
+def _partner_packages_at_ministry() -> int:
+    """Files of an agency's package anywhere in the ministry's data folder (there must be none)."""
+    from sijill.exchange import storage
+    from sijill.exchange.models import Package
+
+    stored = Package.objects.exclude(agency=None).exclude(path="").count()
+    files = [p for p in storage.data_dir().rglob("manifest.json") if '"agency": "registry"' not in p.read_text()]
+    return stored + len(files)
 
 
 def _findings(cycle, console: Console) -> tuple[dict[str, int], int]:

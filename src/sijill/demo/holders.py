@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sijill.exchange.archive import pack
+from sijill.pprl.format.archive import pack
 from sijill.pprl.format.keyfiles import CYCLE_FILE, HOLDER_PUBLIC
 from sijill.pprl.format.package import map_path
 from sijill.pprl.format.schema import example_schemas, load_schema
@@ -41,8 +41,10 @@ def world_files(world: Path) -> dict[str, Path]:
 
 
 def encode_as_holders(files: dict[str, Path], registry_keys: Path, workdir: Path, *, workers: int = 1,
-                      progress: Callable[[Shipped, float], None] | None = None) -> dict[str, Shipped]:
-    """Each holder in ``files`` encodes and signs its extract for the registry's current cycle."""
+                      progress: Callable[[Shipped, float], None] | None = None,
+                      registry_map: bool = True) -> dict[str, Shipped]:
+    """Each holder in ``files`` encodes and signs its extract for the registry's current cycle. The registry's
+    archive carries its map when ``registry_map`` (for its own web system, never for the hub)."""
     import time
 
     shipped = {}
@@ -54,7 +56,7 @@ def encode_as_holders(files: dict[str, Path], registry_keys: Path, workdir: Path
                              HolderKeys.load(keys), out, agency=holder, workers=workers, overwrite=True)
         archive = workdir / "packages" / f"{holder}.tar"
         with open(archive, "wb") as f:
-            pack(out, f, map_file=map_path(out) if holder == REGISTRY else None)
+            pack(out, f, map_file=map_path(out) if holder == REGISTRY and registry_map else None)
         shipped[holder] = Shipped(holder, archive, keys / HOLDER_PUBLIC, result.encoded)
         if progress:
             progress(shipped[holder], time.perf_counter() - started)

@@ -21,6 +21,7 @@ from sijill.pprl.holder import init_keys, rotate_keys
 from sijill.pprl.holder.keys import key_info
 
 from . import storage
+from .hub import HubPackage
 from .models import Agency, Cycle, CycleState, Package, PackageStatus, RunState
 
 REGISTRY_HOLDER = "registry"
@@ -58,6 +59,9 @@ def open_cycle(*, user=None, request=None, note: str = "", rotate_registry_key: 
         else:
             code = current  # made at the command line for this cycle
         cycle = Cycle.objects.create(code=code, opened_by=user if getattr(user, "pk", None) else None, note=note)
+    from .hub import announce_if_open
+
+    announce_if_open(cycle)  # the agencies send their packages to the hub, which must know the cycle first
     record("cycle_open", request=request, user=user, actor=None if user else "cli", target=cycle,
            registry_key=key_info(folder).registry_key, rotated_registry_key=rotate_registry_key)
     return cycle
@@ -72,6 +76,9 @@ def close_cycle(cycle: Cycle, *, user=None, request=None) -> Cycle:
             raise CycleError(_("The cycle is running."))
         cycle.state, cycle.closed_at = CycleState.CLOSED, timezone.now()
         cycle.save(update_fields=["state", "closed_at"])
+    from .hub import close_at_hub
+
+    close_at_hub(cycle)  # whatever the hub still keeps of the cycle is deleted there
     record("cycle_close", request=request, user=user, actor=None if user else "cli", target=cycle)
     return cycle
 
@@ -103,41 +110,58 @@ def key_reminder(cycle: Cycle) -> KeyReminder:
 
 @dataclass(frozen=True)
 class Holding:
-    """A holder's place in a cycle: its package in use (the latest accepted), if any."""
+    """A holder's place in a cycle: its package in use (the latest accepted), if any, as the registry holds it
+    (its own) or as the hub reports it (an agency's, which never comes to the registry)."""
 
     code: str
     name: str
     agency: Agency | None
-    package: Package | None
+    package: Package | HubPackage | None
     refused: int
 
 
 def holdings(cycle: Cycle) -> list[Holding]:
     """The registry and each active agency, with the package of theirs the run would use."""
-    current = {p.agency_id: p for p in cycle.packages.filter(status=PackageStatus.ACCEPTED, superseded=False)}
-    refused: dict[int | None, int] = {}
-    for p in cycle.packages.filter(status=PackageStatus.REJECTED).values_list("agency_id", flat=True):
-        refused[p] = refused.get(p, 0) + 1
-    rows = [Holding(REGISTRY_HOLDER, _("The registry (its own members)"), None, current.get(None),
-                    refused.get(None, 0))]
+    from .hub import HubError, hub_packages
+
+    own = cycle.packages.filter(agency=None, status=PackageStatus.ACCEPTED, superseded=False).first()
+    refused_here = cycle.packages.filter(agency=None, status=PackageStatus.REJECTED).count()
+    try:
+        at_hub = hub_packages(cycle)
+    except HubError:
+        at_hub = []
+    current = {p.holder: p for p in at_hub if p.in_use}
+    refused: dict[str, int] = {}
+    for p in at_hub:
+        if p.status == "rejected":
+            refused[p.holder] = refused.get(p.holder, 0) + 1
+    rows = [Holding(REGISTRY_HOLDER, _("The registry (its own members)"), None, own, refused_here)]
     for agency in Agency.objects.filter(active=True):
-        rows.append(Holding(agency.code, agency.name, agency, current.get(agency.pk), refused.get(agency.pk, 0)))
+        rows.append(Holding(agency.code, agency.name, agency, current.get(agency.code), refused.get(agency.code, 0)))
     return rows
 
 
-def packages_for_run(cycle: Cycle) -> tuple[Package | None, list[Package]]:
-    """The registry's package (None: the run encodes the registry's members first) and the agencies' ones the
-    run uses; refuses a cycle that cannot run."""
-    from sijill.registry.models import Person
+def packages_for_run(cycle: Cycle) -> tuple[Package | None, list[HubPackage]]:
+    """The registry's package (None: the run encodes the registry's records first) and the agencies' ones the
+    hub holds for the run; refuses a cycle that cannot run (no hub, no agency's package at the hub)."""
+    from .hub import HubError, hub_packages
+    from .hub import client as hub_client
+    from .registries import get as get_registry
 
-    current = list(cycle.packages.filter(status=PackageStatus.ACCEPTED, superseded=False).select_related("agency"))
-    registry = [p for p in current if p.agency_id is None]
-    partners = sorted((p for p in current if p.agency_id is not None), key=lambda p: p.agency.code)
+    try:
+        hub_client()  # no hub configured: refused here, with the setting to set
+        at_hub = hub_packages(cycle)
+    except HubError as e:
+        if e.code == "hub.unconfigured":
+            raise CycleError(e.message) from None
+        raise CycleError(_("The linkage hub does not answer: %(error)s") % {"error": e.message}) from None
+    partners = sorted((p for p in at_hub if p.in_use and p.holder != REGISTRY_HOLDER), key=lambda p: p.holder)
+    registry = cycle.packages.filter(agency=None, status=PackageStatus.ACCEPTED, superseded=False).first()
     if not partners:
-        raise CycleError(_("No agency's package is in yet."))
-    if not registry and not Person.objects.exists():
+        raise CycleError(_("No agency's package is in yet at the hub."))
+    if registry is None and not get_registry(cycle.registry).count():
         raise CycleError(_("The registry has no members to match."))
-    return (registry[0] if registry else None), partners
+    return registry, partners
 
 
 @transaction.atomic

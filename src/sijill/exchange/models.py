@@ -133,7 +133,7 @@ class Package(models.Model):
     size_bytes = models.BigIntegerField(_("size (bytes)"), default=0)
     records = models.PositiveIntegerField(_("records"), default=0)
     schema = models.CharField(_("schema"), max_length=64, blank=True)
-    schema_version = models.CharField(_("schema version"), max_length=64, blank=True)
+    schema_version = models.CharField(_("schema version"), max_length=80, blank=True)  # "sha256:" + 64 hex
     identity_version = models.CharField(_("identity version"), max_length=64, blank=True)
     payload_fields = models.JSONField(_("payload fields"), default=list, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",

@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from sijill import __version__
-from sijill.linkage import HubEvent, RunLog, apply_retention, match
 from sijill.linkage.model import Thresholds
 from sijill.pprl.registry import RegistryKeys, open_hits
 
@@ -40,11 +39,13 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5
 STALE_AFTER = timedelta(seconds=60)  # a running run whose worker has not beaten for this long has died
 ACTIVE = (RunState.QUEUED, RunState.RUNNING)
+HUB_POLL_SECONDS = 1.0
 HITS = "hits.parquet"
 DUPLICATES = "duplicates.parquet"  # the hub's --dedupe output, beside the hits
 # The stages this module writes. Between them the stage is a line of the hub's progress, which names agencies
 # and their counts of hits: for the registry's analysts only, never for an agency (``sijill.api``).
 OWN_STAGES = frozenset({"waiting for the worker", "encoding the registry's members", "verifying the packages",
+                        "sending the registry's package to the hub",
                         "opening the hits with the registry's keys", "storing the hits and the possible duplicates",
                         "hits stored", "running the eligibility rules", "done"})
 
@@ -61,21 +62,17 @@ def queue_run(cycle: Cycle, *, user=None, as_of=None, enqueue) -> Run:
         if cycle.runs.filter(state__in=ACTIVE).exists():
             raise CycleError(_("A run of this cycle is already queued or running."))
         registry, partners = packages_for_run(cycle)
-        packages = [p for p in (registry, *partners) if p is not None]
+        hashes = {p.holder: p.sha256 for p in partners} | ({"registry": registry.sha256} if registry else {})
         run = Run.objects.create(cycle=cycle, started_by=user if getattr(user, "pk", None) else None,
                                  stage=gettext_noop("waiting for the worker"), thresholds=asdict(Thresholds()),
-                                 code_version=__version__, progress_total=len(partners) + 4 + (registry is None),
-                                 package_hashes={_holder(p): p.sha256 for p in packages}, as_of=as_of)
-        run.packages.set(packages)
+                                 code_version=__version__, progress_total=len(partners) + 5 + (registry is None),
+                                 package_hashes=hashes, as_of=as_of)
+        run.packages.set([registry] if registry else [])
         cycle.state = CycleState.RUNNING
         cycle.save(update_fields=["state"])
         run.task_id = str(enqueue(run.pk))
         run.save(update_fields=["task_id"])
     return run
-
-
-def _holder(package: Package) -> str:
-    return package.agency.code if package.agency_id else "registry"
 
 
 def match_and_store(run_id: int) -> Run | None:
@@ -93,11 +90,10 @@ def match_and_store(run_id: int) -> Run | None:
     work = storage.run_dir(run.cycle.code, run.pk)
     tmp = work.with_name(f".{work.name}.{uuid.uuid4().hex[:8]}")
     try:
-        registry, partners = _packages(run, beat)
-        trusted = trust.trust_store([p.agency for p in partners])
-        hub = hub_step(registry, partners, trusted, tmp, work, beat)
-        opened = registry_step(run, registry, trusted, hub, beat)
-        return _store(run, registry, partners, hub, opened)
+        registry = _registry_package(run, beat)
+        result = hub_step(run, registry, tmp, work, beat)
+        opened = registry_step(run, registry, trust.trust_store(), result, beat)
+        return _store(run, registry, result, opened)
     except Exception as e:
         log.exception("run %s of cycle %s failed", run.pk, run.cycle.code)
         beat.stop()
@@ -108,11 +104,10 @@ def match_and_store(run_id: int) -> Run | None:
         beat.stop()
 
 
-def _packages(run: Run, beat: _Heartbeat) -> tuple[Package, list[Package]]:
-    """The run's registry package (encoded now from the registry's records when none was uploaded) and the
-    partners' packages."""
+def _registry_package(run: Run, beat: _Heartbeat) -> Package:
+    """The run's registry package, encoded now from the registry's records when none was uploaded. The
+    partners' packages are at the hub: the registry never holds them."""
     packages = list(run.packages.select_related("agency", "cycle"))
-    partners = sorted((p for p in packages if p.agency_id), key=lambda p: p.agency.code)
     registry = next((p for p in packages if p.agency_id is None), None)
     if registry is None:
         from .registry_package import encode_registry
@@ -123,31 +118,51 @@ def _packages(run: Run, beat: _Heartbeat) -> tuple[Package, list[Package]]:
         run.package_hashes = {"registry": registry.sha256, **run.package_hashes}
         Run.objects.filter(pk=run.pk).update(package_hashes=run.package_hashes)
         beat.update(progress_done=1)
-    return registry, partners
+    return registry
 
 
 @dataclass(frozen=True)
 class HubResult:
     hits: Path
     duplicates: Path
-    log: RunLog
+    log: dict  # the hub's run log (``sijill.linkage.RunLog.as_dict``) with its retention lines
+    hub_run: int  # the run's id at the hub
 
 
-def hub_step(registry: Package, partners: list[Package], trusted, tmp: Path, work: Path,
-             beat: _Heartbeat) -> HubResult:
-    """The hub's part: public keys and packages in, hits (payloads sealed) and possible duplicates out, in one
-    pass over the registry's package. Written into ``tmp``, renamed to ``work`` when complete."""
+def hub_step(run: Run, registry: Package, tmp: Path, work: Path, beat: _Heartbeat) -> HubResult:
+    """The hub's part, done by the hub (``sijill.hub``) over HTTP: the cycle's participants and the registry's
+    package (without its map) go to it, it matches every partner's package it received and looks for persons
+    enrolled twice, and the registry fetches the hits (payloads sealed) and the possible duplicates into
+    ``tmp``, renamed to ``work`` when complete. A run the hub finished but the registry never stored is fetched
+    again rather than run twice."""
+    from . import hub
+
     offset = beat.fields.get("progress_done", 0)
+    client = hub.client()
+    beat.update(stage=gettext_noop("sending the registry's package to the hub"))
+    hub.announce(run.cycle)
+    status = client.cycle(run.cycle.code)
+    ready = [r for r in status["runs"] if r["state"] == "succeeded" and not r["delivered_at"]]
+    if ready:
+        hub_run = ready[0]
+    else:
+        hub.send_registry_package(run.cycle, storage.absolute(registry.path))
+        hub_run = client.start_run(run.cycle.code, dedupe=True)
 
-    def progress(event: HubEvent) -> None:
-        beat.update(stage=event.message[:64], progress_done=offset + event.done)
+        def follow(state: dict) -> None:
+            beat.update(stage=(state["stage"] or "")[:64], progress_done=offset + state["progress_done"])
 
-    beat.update(stage=gettext_noop("verifying the packages"))
+        hub_run = client.wait_run(hub_run["id"], on_progress=follow, poll=HUB_POLL_SECONDS)
+        if hub_run["state"] != "succeeded":
+            raise RuntimeError(f"the hub's run {hub_run['id']} failed: {hub_run['error']}")
     tmp.mkdir(parents=True)
-    hub_log = match(storage.absolute(registry.path), [storage.absolute(p.path) for p in partners],
-                    tmp / HITS, trusted, dedupe_out=tmp / DUPLICATES, keep=True, progress=progress)
+    client.fetch(hub_run["id"], tmp / HITS)
+    client.fetch(hub_run["id"], tmp / DUPLICATES, duplicates=True)
     storage.replace_dir(tmp, work)
-    return HubResult(work / HITS, work / DUPLICATES, hub_log)
+    # the agencies' archives as the hub received them; the registry's package as it was encoded here
+    run.package_hashes = {**hub_run["packages"], "registry": registry.sha256}
+    Run.objects.filter(pk=run.pk).update(package_hashes=run.package_hashes)
+    return HubResult(work / HITS, work / DUPLICATES, hub_run["log"], hub_run["id"])
 
 
 def registry_step(run: Run, registry: Package, trusted, hub: HubResult, beat: _Heartbeat) -> tuple:
@@ -157,9 +172,11 @@ def registry_step(run: Run, registry: Package, trusted, hub: HubResult, beat: _H
     return open_hits(hub.hits, keys, maps, trusted), open_hits(hub.duplicates, keys, maps, trusted)
 
 
-def _store(run: Run, registry: Package, partners: list[Package], hub: HubResult, opened: tuple) -> Run:
+def _store(run: Run, registry: Package, hub_result: HubResult, opened: tuple) -> Run:
     """Store the opened hits against the cycle's registry's records, in one transaction with the run's success;
-    then the hub's retention (the partners' encodings are deleted once the hits are safe)."""
+    then the hub deletes its copy (retention) and so does the registry (what it needs is in its database)."""
+    from . import hub
+
     hits, pairs = opened
     declared = get_registry(run.cycle.registry)
     Run.objects.filter(pk=run.pk).update(stage=gettext_noop("storing the hits and the possible duplicates"),
@@ -170,14 +187,18 @@ def _store(run: Run, registry: Package, partners: list[Package], hub: HubResult,
             raise RuntimeError("the run was marked failed while it worked (stale heartbeat)")
         stored = declared.store_hits(run, hits.rows)
         duplicates = declared.store_duplicates(pairs.rows, run.cycle.code) if declared.store_duplicates else None
-        run.log = {**hub.log.as_dict(), "opened": {"hits": len(stored), "dropped_dummies": hits.dropped_dummies,
-                                                   "unknown_refs": hits.unknown_refs},
-                   "dedupe": _dedupe_log(hub.log, pairs, duplicates)}
-        run.model_dir = storage.relative(Path(f"{hub.hits}.models"))
-        run.thresholds = hub.log.thresholds
+        run.log = {**hub_result.log, "hub_run": hub_result.hub_run,
+                   "opened": {"hits": len(stored), "dropped_dummies": hits.dropped_dummies,
+                              "unknown_refs": hits.unknown_refs},
+                   "dedupe": _dedupe_log(hub_result.log, pairs, duplicates)}
+        run.model_dir = ""  # the models stay at the hub, in its run log
+        run.thresholds = hub_result.log.get("thresholds") or run.thresholds
         run.stage = gettext_noop("hits stored")
         run.save()
-    run.log["retention"] = apply_retention([storage.absolute(p.path) for p in partners], hub.log)
+    delivered = hub.client().delivered(hub_result.hub_run)
+    shutil.rmtree(hub_result.hits.parent, ignore_errors=True)
+    run.log["retention"] = [*delivered["log"].get("retention", []),
+                            "the registry: deleted the hits file it fetched; the opened hits are in its database"]
     Run.objects.filter(pk=run.pk).update(log=run.log)
     return run
 
@@ -191,11 +212,11 @@ def finish_run(run: Run) -> None:
         Cycle.objects.filter(pk=run.cycle_id).update(state=CycleState.DONE)
 
 
-def _dedupe_log(hub_log: RunLog, opened, stored) -> dict:
+def _dedupe_log(hub_log: dict, opened, stored) -> dict:
     """What the dedupe found, per class as the hub counted it, and what became of its pairs."""
-    stage = hub_log.dedupe
-    return {"registry_records": stage.registry_records, "candidates": stage.candidates, "exact": stage.exact,
-            "probable": stage.probable, "review": stage.review, "dropped_dummies": opened.dropped_dummies,
+    stage = hub_log.get("dedupe") or {}
+    return {**{k: stage.get(k, 0) for k in ("registry_records", "candidates", "exact", "probable", "review")},
+            "dropped_dummies": opened.dropped_dummies,
             "unknown_refs": opened.unknown_refs, **(stored.as_dict() if stored else {})}
 
 

@@ -8,24 +8,59 @@ from dataclasses import dataclass
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Agency, Agreement, Hit, HitReview, Package, PackageStatus
+from .models import Agency, Agreement, Cycle, Hit, HitReview, Package, PackageStatus
 
 
 @dataclass(frozen=True)
 class Feed:
     agency: Agency
     agreement: Agreement | None
-    last: Package | None
+    last: Package | LastPackage | None
     days_since: int | None
     overdue: bool
 
 
+@dataclass(frozen=True)
+class LastPackage:
+    """An agency's last package the hub accepted, as the dashboard shows it."""
+
+    uploaded_at: dt.datetime
+    cycle: Cycle
+
+
+RECENT_CYCLES = 6
+
+
+def _last_at_hub() -> dict[str, LastPackage]:
+    """Per agency code, its last package accepted by the hub over the recent cycles (the packages are there)."""
+    from . import hub
+
+    last: dict[str, LastPackage] = {}
+    if not hub.configured():
+        return last
+    for cycle in Cycle.objects.order_by("-opened_at")[:RECENT_CYCLES]:
+        try:
+            packages = hub.hub_packages(cycle)
+        except hub.HubError:
+            continue
+        for p in packages:
+            if p.status == "accepted" and (p.holder not in last or p.uploaded_at > last[p.holder].uploaded_at):
+                last[p.holder] = LastPackage(p.uploaded_at, cycle)
+    return last
+
+
 def feeds(today: dt.date | None = None) -> list[Feed]:
-    """Each active agency's last accepted package, and whether its feed is overdue under its agreement."""
+    """Each active agency's last accepted package (at the hub; before the hub, at the registry), and whether its
+    feed is overdue under its agreement."""
     today = today or timezone.localdate()
     last_ids = (Package.objects.filter(status=PackageStatus.ACCEPTED, agency__isnull=False).values("agency_id")
                 .annotate(last=Max("id")).values_list("last", flat=True))
     last = {p.agency_id: p for p in Package.objects.filter(id__in=list(last_ids)).select_related("cycle")}
+    at_hub = _last_at_hub()
+    for agency in Agency.objects.filter(code__in=at_hub):
+        here = last.get(agency.pk)
+        if here is None or at_hub[agency.code].uploaded_at > here.uploaded_at:
+            last[agency.pk] = at_hub[agency.code]
     rows = []
     for agency in Agency.objects.filter(active=True).prefetch_related("agreements"):
         agreement = agency.agreement_in_force(today)

@@ -4,9 +4,11 @@
 
     keys/registry/          the registry's key folder (`sijill keys init`): its signing key, the cycle's
                             linkage secret and its X25519 pair that opens the partners' payloads
-    packages/<cycle>/       accepted packages, one folder each (what the hub reads)
+    packages/<cycle>/       the registry's own packages, one folder each (sent to the hub, without the map, when
+                            the cycle runs); an agency's package never comes here: it goes to the hub
     maps/<cycle>/           the registry's local map (ref -> record id) of its own package: never sent out
-    runs/<cycle>/<run>/     the hub's output of a run (hits, models, log), written to a temporary name first
+    runs/<cycle>/<run>/     the hits fetched from the hub for a run, written to a temporary name first and
+                            deleted once stored
 """
 
 from __future__ import annotations

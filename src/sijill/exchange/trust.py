@@ -48,6 +48,9 @@ def register_key(agency: Agency, text: str, *, user=None, request=None) -> Agenc
     agency.save(update_fields=["signing_key", "key_fingerprint"])
     record("agency_key", request=request, user=user, target=agency, fingerprint=agency.key_fingerprint,
            previous=previous)
+    from .hub import announce_if_open
+
+    announce_if_open()  # the hub checks the agency's packages with this key from now on
     return agency
 
 

@@ -1,8 +1,10 @@
-"""Receiving a package: every check a package must pass before the hub may read it, then a safe store.
+"""Receiving the registry's own package (encoded elsewhere, with its map): every check it must pass, then a
+safe store; it goes on to the hub when the cycle runs, without its map.
 
-Used by the upload page, the agencies' API (``sijill.api``) and ``sijill cycle upload``. Nothing uploaded is
-ever displayed: a package holds only encodings and sealed payloads, and only its hash, size, record count
-and the verdict are shown.
+An agency's package is refused here before it is read: agencies send theirs to the linkage hub (``sijill.hub``,
+which makes the same checks), because the registry holds the cycle's linkage secret and, with an agency's
+encodings, could test any citizen's presence in that agency's file. Used by the upload page, the agencies' API
+(``sijill.api``) and ``sijill cycle upload``, which all point agencies to the hub.
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ from sijill.pprl.format import (
     UnsignedPackage,
     open_package,
 )
+from sijill.pprl.format.archive import ArchiveError, unpack
 from sijill.pprl.format.package import MANIFEST, Manifest
 from sijill.pprl.format.schema import example_schemas, load_schema
 
 from . import storage, trust
-from .archive import ArchiveError, unpack
 from .models import Agency, Cycle, CycleState, Package, PackageStatus
 
 REGISTRY = "registry"
@@ -61,6 +63,10 @@ def receive_package(fileobj, *, agency: Agency | None, user, cycle: Cycle | None
     auditing it) when a check fails. ``user`` None is the server's operator at the command line.
     """
     who = agency.code if agency else REGISTRY
+    if agency is not None:  # refused before a byte is written: an agency's package never rests here
+        refused = PackageRefused(agency_goes_to_hub())
+        refused.package = _Received(agency=agency, user=user, cycle=cycle, request=request).refuse(refused.reason)
+        raise refused
     with tempfile.TemporaryDirectory(prefix=f"{who}-", dir=storage.incoming_dir()) as tmp:
         tmp = Path(tmp)
         received = _Received(agency=agency, user=user, cycle=cycle, request=request)
@@ -87,6 +93,14 @@ def receive_package(fileobj, *, agency: Agency | None, user, cycle: Cycle | None
             refused.package = received.refuse(refused.reason)
             raise
         return received.accept(unpacked, schema)
+
+
+def agency_goes_to_hub() -> str:
+    """Why the registry takes no agency's package, and where it goes instead."""
+    url = getattr(settings, "HUB_URL", "") or "HUB_ADDRESS"
+    return _("Agencies send their packages to the linkage hub, never to the registry (which holds the cycle's "
+             "linkage secret and must not hold another agency's encodings): sijill hub upload --hub %(url)s "
+             "--keys YOUR_KEY_FOLDER PACKAGE.tar") % {"url": url}
 
 
 class _Received:

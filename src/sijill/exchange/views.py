@@ -6,11 +6,12 @@ data: every list and every hit opened is written to the audit trail.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sijill.audit.access import deny, requires
 from sijill.audit.trail import record
@@ -50,26 +51,25 @@ def agency_key(request, code: str):
 
 
 @requires("upload_packages")
-@require_http_methods(["GET", "POST"])
+@require_GET
 def upload(request):
-    """An agency data officer's uploads, for their own agency only."""
+    """An agency data officer's page: where to send the package (the hub, never here) and its verdicts there."""
+    from . import hub
+
     agency = Agency.objects.filter(code=request.user.agency, active=True).first()
     if agency is None:
         raise deny(request, "officer of no active agency", agency=request.user.agency)
-    form = PackageForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    open_cycle = Cycle.objects.filter(state=CycleState.OPEN).first()
+    at_hub, hub_down = [], False
+    if open_cycle is not None:
         try:
-            package = receive_package(form.cleaned_data["file"], agency=agency, user=request.user, request=request)
-        except PackageRefused as refused:
-            messages.error(request, _("The package was refused: %(reason)s") % {"reason": refused.reason})
-        else:
-            messages.success(request, _("The package was accepted for cycle %(cycle)s (%(records)s records).")
-                             % {"cycle": package.cycle.code, "records": package.records})
-        return redirect("exchange:upload")
-    uploads = Package.objects.filter(agency=agency).select_related("cycle")[:50]
-    return render(request, "exchange/upload.html", {"agency": agency, "form": form, "uploads": uploads,
-                                                    "open": Cycle.objects.filter(state=CycleState.OPEN).first(),
-                                                    "agreement": agency.agreement_in_force()})
+            at_hub = [p for p in hub.hub_packages(open_cycle) if p.holder == agency.code]
+        except hub.HubError:
+            hub_down = True
+    refused_here = Package.objects.filter(agency=agency).select_related("cycle")[:50]
+    return render(request, "exchange/upload.html", {
+        "agency": agency, "open": open_cycle, "agreement": agency.agreement_in_force(), "at_hub": at_hub,
+        "hub_down": hub_down, "hub_url": settings.HUB_URL or "HUB_ADDRESS", "uploads": refused_here})
 
 
 @requires("run_cycles")

@@ -55,6 +55,10 @@ SETTINGS = [
     Setting("SIJILL_SEARCH_LIMIT", "100", "The most results one search returns (shown 20 a page)."),
     Setting("SIJILL_UPLOAD_MAX_MB", "200", "The largest file the import page accepts."),
     Setting("SIJILL_LOG_LEVEL", "INFO", "Log level of the server's log (written to standard error)."),
+    Setting("SIJILL_HUB_URL", None,
+            "The linkage hub's address (`sijill hub serve`, run by another party with its own data folder), e.g. "
+            "https://hub.example:8100. Agencies send their packages there; the registry's worker sends its own, "
+            "runs the cycle and fetches the hits. Without it no cycle can run."),
     Setting("SIJILL_TIPS_KEY_FILE", None,
             "The private key that opens hotline callers' identities (default SIJILL_DATA_DIR/keys/tips.key, "
             "mode 0600). Keep it on the server only, never in the database or a backup of it."),

@@ -177,6 +177,7 @@ SEARCH_PAGE_SIZE = 20
 MEDIA_ROOT = DATA_DIR / "media"
 
 # --- the API for agencies and registry lookups (sijill.api, docs/api.md) ------------------------------
+HUB_URL = config.env("SIJILL_HUB_URL") or ""  # the linkage hub (sijill.hub): partner packages go there, never here
 API_RECEIVER_ID = "sijill"  # the registry's id in the envelopes' receiver_id / sender_id
 API_CLOCK_SKEW_SECONDS = 300  # how far an envelope's message_ts may be from the server's clock
 API_SEARCH_MAX_ITEMS = 20  # national IDs in one search message

@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from django.utils.translation import gettext as _
-
-from sijill.pprl.format.package import ENCODINGS, MANIFEST, SIGNATURE
+from .package import ENCODINGS, MANIFEST, SIGNATURE
 
 MAX_MEMBERS = 8
 # A package is Parquet, compressed already: its archive never unpacks to many times its own size. A bomb does,
@@ -58,14 +56,14 @@ def unpack(archive: Path, into: Path, max_bytes: int) -> Unpacked:
     try:
         _unpack_members(archive, into, max_bytes)
     except _DAMAGED:
-        raise ArchiveError(_("it is damaged or cut short.")) from None
+        raise ArchiveError("it is damaged or cut short.") from None
     except OSError as e:  # gzip and bz2 report bad data as an OSError without errno; the server's disk has one
         if e.errno is not None and e.errno not in _BAD_LAYOUT:
             raise
-        raise ArchiveError(_("it is damaged or cut short.")) from None
+        raise ArchiveError("it is damaged or cut short.") from None
     manifests = [p.parent for p in into.rglob(MANIFEST)]
     if len(manifests) != 1:
-        raise ArchiveError(_("it must hold exactly one package folder (with its manifest.json)."))
+        raise ArchiveError("it must hold exactly one package folder (with its manifest.json).")
     package = manifests[0]
     if package == into:  # the files were archived without their folder: give them one
         package = into / "package.pkg"
@@ -78,8 +76,8 @@ def unpack(archive: Path, into: Path, max_bytes: int) -> Unpacked:
     maps = [p for p in outside if p.name.endswith(".map.csv")]
     others = [p for p in outside if p not in schemas and p not in maps]
     if others or len(schemas) > 1 or len(maps) > 1:
-        raise ArchiveError(_("it holds files other than the package, one linkage schema and (the registry's "
-                             "package only) its map."))
+        raise ArchiveError("it holds files other than the package, one linkage schema and (the registry's "
+                             "package only) its map.")
     return Unpacked(package, schemas[0] if schemas else None, maps[0] if maps else None)
 
 
@@ -91,14 +89,14 @@ def _unpack_members(archive: Path, into: Path, max_bytes: int) -> None:
         with zipfile.ZipFile(archive) as zf:
             _extract(_zip_members(zf), into, max_bytes)
     else:
-        raise ArchiveError(_("it is neither a tar nor a zip archive."))
+        raise ArchiveError("it is neither a tar nor a zip archive.")
 
 
 def _extract(members: list, into: Path, max_bytes: int) -> None:
     if len(members) > MAX_MEMBERS:
-        raise ArchiveError(_("it holds %(n)d files, more than a package archive can.") % {"n": len(members)})
+        raise ArchiveError(f"it holds {len(members)} files, more than a package archive can.")
     if sum(size for _name, size, _read in members) > max_bytes:
-        raise ArchiveError(_("it is larger, unpacked, than the size allowed."))
+        raise ArchiveError("it is larger, unpacked, than the size allowed.")
     copied = 0
     for name, _size, read in members:
         target = into / name
@@ -107,14 +105,14 @@ def _extract(members: list, into: Path, max_bytes: int) -> None:
             while chunk := source.read(1 << 20):
                 copied += len(chunk)
                 if copied > max_bytes:  # sizes in a header may lie
-                    raise ArchiveError(_("it is larger, unpacked, than the size allowed."))
+                    raise ArchiveError("it is larger, unpacked, than the size allowed.")
                 out.write(chunk)
 
 
 def _checked(name: str) -> str:
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise ArchiveError(_("it holds an unsafe path."))
+        raise ArchiveError("it holds an unsafe path.")
     return str(path)
 
 
@@ -122,14 +120,14 @@ def _tar_members(tar: tarfile.TarFile, max_bytes: int) -> list:
     members, declared = [], 0
     for count, m in enumerate(tar, 1):  # one header at a time: millions of empty members stop here, early
         if count > 2 * MAX_MEMBERS:  # the files and, at most, a folder each
-            raise ArchiveError(_("it holds %(n)d files, more than a package archive can.") % {"n": count})
+            raise ArchiveError(f"it holds {count} files, more than a package archive can.")
         declared += m.size  # reading the next header decompresses this member's data: stop before that
         if declared > max_bytes:
-            raise ArchiveError(_("it is larger, unpacked, than the size allowed."))
+            raise ArchiveError("it is larger, unpacked, than the size allowed.")
         if m.isdir():
             continue
         if not m.isfile():
-            raise ArchiveError(_("it holds a link or a special file."))
+            raise ArchiveError("it holds a link or a special file.")
         members.append((_checked(m.name), m.size, lambda m=m: tar.extractfile(m)))
     return members
 
@@ -140,7 +138,7 @@ def _zip_members(zf: zipfile.ZipFile) -> list:
         if info.is_dir():
             continue
         if (info.external_attr >> 16) & 0o170000 == 0o120000:
-            raise ArchiveError(_("it holds a link or a special file."))
+            raise ArchiveError("it holds a link or a special file.")
         members.append((_checked(info.filename), info.file_size, lambda info=info: zf.open(info)))
     return members
 
