@@ -20,7 +20,7 @@ from sijill.registry.bulk import db_now, upsert
 
 from .models import Case, CaseEvent, CaseState
 
-SOURCES = ("cycle", "tip", "duplicate")
+SOURCES = ("cycle", "tip", "duplicate", "survey")  # survey: a proxy-means test result (sijill.survey)
 
 
 def governorate_of(person) -> str:
