@@ -53,11 +53,17 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
     from .cycle import run_cycle
 
     figures: dict[str, object] = {"social_registry": run_cycle(world, workdir / "holders", console)}
+
+    console.print("\n[bold]6. The household re-survey: a campaign, interviews from the researchers' phones, the "
+                  "electronic monitoring, back-checks and the proxy-means test[/bold]")
+    from .survey import run_survey
+
+    figures["survey"] = run_survey(console)
     figures["batch_seconds"] = round(time.monotonic() - started, 1)
     write_summary(workdir, figures)
     console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in {workdir / 'summary.json'}")
 
-    console.print("\n[bold]6. The web system (Arabic, right to left; English on request)[/bold]")
+    console.print("\n[bold]7. The web system (Arabic, right to left; English on request)[/bold]")
     _serve(data_dir, console, serve=serve, port=port)
 
 
