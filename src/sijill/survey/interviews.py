@@ -57,7 +57,7 @@ def submit(target: Target, researcher, data: dict, photos=(), request=None) -> t
         raise Refused(gettext("This household is not assigned to you."))
     if target.campaign.state != CampaignState.OPEN:
         raise Refused(gettext("The campaign is closed."))
-    if target.state == TargetState.INTERVIEWED:
+    if Interview.objects.filter(target=target).exists():
         raise Refused(gettext("This household was already interviewed."))
     questionnaire = questionnaire_for(target, data.get("form_version"))
     answers, problems = xlsform.check(questionnaire.spec, data.get("answers") or {})

@@ -195,7 +195,11 @@ def what_if(candidate: Formula, interviews=None) -> dict:
         if after != item.pmt_result:
             by_place.setdefault(item.target.governorate, Counter())[(item.pmt_result, after)] += 1
             enrolled_changes += item.target.household_id is not None
-    return {"moves": moves, "by_governorate": by_place, "changed": sum(n for (a, b), n in moves.items() if a != b),
+    label = dict(PmtResult.choices)
+    return {"moves": moves, "by_governorate": by_place,
+            "rows": [(label.get(a, a or "—"), label.get(b, b), n) for (a, b), n in sorted(moves.items())],
+            "places": [(place, "، ".join(f"{label.get(a, a)} → {label.get(b, b)}: {n}" for (a, b), n in sorted(c.items())))
+                       for place, c in sorted(by_place.items())], "changed": sum(n for (a, b), n in moves.items() if a != b),
             "total": sum(moves.values()), "households_changing": enrolled_changes}
 
 

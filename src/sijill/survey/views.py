@@ -35,7 +35,7 @@ def mine(request):
 def interview_form(request, pk: int):
     target = get_object_or_404(Target.objects.select_related("household", "campaign__questionnaire"), pk=pk)
     if target.researcher_id != request.user.pk:
-        raise deny(request, "household assigned to someone else", target=pk)
+        raise deny(request, "household assigned to someone else", household_target=pk)
     spec = target.campaign.questionnaire.spec
     record(Action.VIEW_PERSON, request=request, target=target.household or target, purpose="survey interview")
     return render(request, "survey/interview.html", {
@@ -55,7 +55,7 @@ def upload(request):
     except (ValueError, TypeError, UnicodeDecodeError, Target.DoesNotExist):
         return JsonResponse({"error": _("The interview could not be read.")}, status=400)
     if target.researcher_id != request.user.pk:
-        raise deny(request, "household assigned to someone else", target=target.pk)
+        raise deny(request, "household assigned to someone else", household_target=target.pk)
     try:
         photos = [photo_from_data_url(p) for p in (data.get("photos") or [])]
         item, created = interviews.submit(target, request.user, data, photos=photos, request=request)

@@ -198,9 +198,10 @@ CONSTRAINT = {"ar": "الإجابة لا تحقق الشرط", "en": "the answer
 def _answer(q: dict, raw, row: dict, top: dict | None, where: str, problems: list[Problem]) -> None:
     if q["type"] == "note" or not _relevant(q, row, top):
         return
+    before = len(problems)
     value = _typed(q, raw, where, problems)
     if value is None:
-        if q["required"]:
+        if q["required"] and len(problems) == before:  # an unreadable answer is reported once
             problems.append(Problem(where, REQUIRED))
         return
     row[q["name"]] = value
