@@ -106,7 +106,7 @@ def run_survey(console: Console) -> dict[str, object]:
                 "start_lat": round(lat, 6), "start_lon": round(lon, 6), "end_lat": round(lat, 6),
                 "end_lon": round(lon, 6), "signature": _signature()}
         photos = [photo_from_data_url(photo)]
-        item, _ = interviews.submit(target, target.researcher, data, photos=photos)
+        interviews.submit(target, target.researcher, data, photos=photos)
         interviews.submit(target, target.researcher, data, photos=[photo_from_data_url(photo)])  # the outbox resends
 
     made = backchecks.select(Interview.objects.filter(target__campaign=campaign), seed=SEED, actor=manager)
@@ -158,7 +158,8 @@ def _household(rng: random.Random, roster: list[dict], facts: set[str]) -> dict:
     for m in roster or [{"member_name": "رب الأسرة", "relation": "head"}]:
         age = m.get("age") if isinstance(m.get("age"), int) and 0 <= m.get("age") <= 120 else rng.randrange(1, 70)
         row = {"member_name": m.get("member_name") or "فرد", "relation": m.get("relation") or "other",
-               "sex": m.get("sex") or rng.choice("MF"), "age": age, "disability": "yes" if rng.random() < 0.08 else "no",
+               "sex": m.get("sex") or rng.choice("MF"), "age": age,
+               "disability": "yes" if rng.random() < 0.08 else "no",
                "chronic_illness": "yes" if rng.random() < 0.15 else "no"}
         if row["disability"] == "yes":
             row["disability_type"] = rng.choice(["physical", "visual", "hearing", "intellectual"])
@@ -184,8 +185,10 @@ def _household(rng: random.Random, roster: list[dict], facts: set[str]) -> dict:
         "care_forgone": "no" if well_off else rng.choice(["yes", "no"]),
     }
     n = len(members)
-    answers["monthly_income_iqd"] = (rng.randrange(400_000, 900_000) * n if well_off
-                                     else 0 if answers["income_sources"] == "none" else rng.randrange(30_000, 90_000) * n)
+    if well_off:
+        answers["monthly_income_iqd"] = rng.randrange(400_000, 900_000) * n
+    else:
+        answers["monthly_income_iqd"] = 0 if answers["income_sources"] == "none" else rng.randrange(30_000, 90_000) * n
     if answers["dwelling_tenure"] == "rented":
         answers["rent_iqd"] = rng.randrange(100_000, 400_000)
     if "car" in assets:

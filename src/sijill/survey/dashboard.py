@@ -55,11 +55,12 @@ def tables(interviews) -> list[Table]:
             flagged=Count("id", filter=Q(flags__isnull=False), distinct=True))
             .order_by("target__governorate", "target__district")):
         key = (row["target__governorate"], row["target__district"])
+        checked = done[key]
         places.rows.append({"where": " / ".join(filter(None, key)), "interviews": row["interviews"],
                             "minutes": _as_minutes(row["minutes"]), "flagged": row["flagged"],
                             "flagged_pct": 100 * row["flagged"] / row["interviews"] if row["interviews"] else 0,
-                            "backchecks": done[key]["done"],
-                            "discrepancy": 100 * done[key]["differing"] / done[key]["done"] if done[key]["done"] else 0})
+                            "backchecks": checked["done"],
+                            "discrepancy": 100 * checked["differing"] / checked["done"] if checked["done"] else 0})
     by_check = Table("flags", _("Flags by check"), [Column("check", _("check"), "text"), Column("n", _("flags"))],
                      chart="n")
     counts = dict(Flag.objects.filter(interview__in=interviews).values_list("code").annotate(n=Count("id")))

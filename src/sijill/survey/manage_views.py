@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 from sijill.accounts.access import requires
 from sijill.audit.models import Action
 from sijill.audit.trail import record
+from sijill.registry.views import page_number
 from sijill.reports.charts import bar_chart
 from sijill.reports.xlsx import workbook
-from sijill.registry.views import page_number
 
 from . import backchecks, campaigns, dashboard, monitoring, pmt, xlsform
 from .forms import CampaignForm, PmtForm, QuestionnaireForm, ReassignForm

@@ -81,7 +81,8 @@ def _degrees(distance_m: float) -> float:
     return distance_m / 111_000
 
 
-def run(interview: Interview, *, partner_facts: set[str] | None = None, registry_members: int | None = None) -> list[Flag]:
+def run(interview: Interview, *, partner_facts: set[str] | None = None,
+        registry_members: int | None = None) -> list[Flag]:
     """Raise the flags this interview earns (and, where the evidence is shared, on the earlier interview it
     matches). ``partner_facts``: the rules the household's members hit at partner agencies (vehicle,
     large_loan, business_licence); ``registry_members``: the household's size in the registry."""

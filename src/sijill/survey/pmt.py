@@ -121,8 +121,8 @@ def parse_cutoffs(text: str, name: str = "cut-offs") -> list[dict]:
         band = _number(row.get("band") or 0, f"{name}, row {i}, band")
         if band < 0:
             raise PmtError(f"{name}, row {i}, band: cannot be negative")
-        rows.append({"governorate": place, "area": area, "cutoff": _number(row.get("cutoff"), f"{name}, row {i}, cutoff"),
-                     "band": band})
+        cutoff = _number(row.get("cutoff"), f"{name}, row {i}, cutoff")
+        rows.append({"governorate": place, "area": area, "cutoff": cutoff, "band": band})
     if not any(r["governorate"] == "*" and r["area"] == "*" for r in rows):
         raise PmtError(f"{name}: a row for governorate * and area * is needed (the default)")
     return rows
@@ -198,9 +198,10 @@ def what_if(candidate: Formula, interviews=None) -> dict:
     label = dict(PmtResult.choices)
     return {"moves": moves, "by_governorate": by_place,
             "rows": [(label.get(a, a or "—"), label.get(b, b), n) for (a, b), n in sorted(moves.items())],
-            "places": [(place, "، ".join(f"{label.get(a, a)} → {label.get(b, b)}: {n}" for (a, b), n in sorted(c.items())))
-                       for place, c in sorted(by_place.items())], "changed": sum(n for (a, b), n in moves.items() if a != b),
-            "total": sum(moves.values()), "households_changing": enrolled_changes}
+            "places": [(place, "، ".join(f"{label.get(a, a)} → {label.get(b, b)}: {n}"
+                                         for (a, b), n in sorted(c.items())))
+                       for place, c in sorted(by_place.items())],
+            "changed": sum(n for (a, b), n in moves.items() if a != b), "total": sum(moves.values()), "households_changing": enrolled_changes}
 
 
 def weights_csv(model: PmtModel) -> str:

@@ -88,8 +88,8 @@ def photo(request, pk: int):
     """A dwelling photo: for the researcher who took it, or a supervisor of the household's governorate."""
     item = get_object_or_404(InterviewPhoto.objects.select_related("interview__target__household"), pk=pk)
     user, target = request.user, item.interview.target
-    if not (user.can("do_interviews") and item.interview.researcher_id == user.pk):
-        if not user.can("supervise_survey") or not user.sees_governorate(target.governorate):
+    own = user.can("do_interviews") and item.interview.researcher_id == user.pk
+    if not own and not (user.can("supervise_survey") and user.sees_governorate(target.governorate)):
             raise deny(request, "survey photo outside the user's reach", photo=pk)
     record(Action.VIEW_PERSON, request=request, target=target.household or target, what="survey photo", photo=pk)
     return FileResponse(item.image.open("rb"))
