@@ -201,7 +201,8 @@ def what_if(candidate: Formula, interviews=None) -> dict:
             "places": [(place, "، ".join(f"{label.get(a, a)} → {label.get(b, b)}: {n}"
                                          for (a, b), n in sorted(c.items())))
                        for place, c in sorted(by_place.items())],
-            "changed": sum(n for (a, b), n in moves.items() if a != b), "total": sum(moves.values()), "households_changing": enrolled_changes}
+            "changed": sum(n for (a, b), n in moves.items() if a != b), "total": sum(moves.values()),
+            "households_changing": enrolled_changes}
 
 
 def weights_csv(model: PmtModel) -> str:
