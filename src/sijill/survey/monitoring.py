@@ -57,8 +57,9 @@ def explain(flag: Flag, language: str | None = None) -> str:
         return flag.code
     language = _language(language)
     values = {**{k: _shown(v) for k, v in check["params"].items()}, **flag.details}
-    if isinstance(values.get("what"), list):
-        values["what"] = "؛ ".join(w[language] if isinstance(w, dict) else str(w) for w in values["what"])
+    for key, joiner in (("what", "؛ " if language == "ar" else "; "), ("missing", " / ")):
+        if isinstance(values.get(key), list):
+            values[key] = joiner.join(w[language] if isinstance(w, dict) else str(w) for w in values[key])
     try:
         return check[language].format(**values)
     except (KeyError, IndexError):
@@ -106,7 +107,7 @@ def _too_short(i: Interview):
 def _gps(i: Interview):
     missing = [w for w, lat in (("start", i.start_lat), ("end", i.end_lat)) if lat is None]
     if missing:
-        yield i, "gps_missing", {"missing": " / ".join({"start": "بداية", "end": "نهاية"}[m] for m in missing)}
+        yield i, "gps_missing", {"missing": [{"ar": {"start": "بداية", "end": "نهاية"}[m], "en": m} for m in missing]}
     target = i.target
     if i.start_lat is not None and target.latitude is not None:
         far = metres(i.start_lat, i.start_lon, target.latitude, target.longitude)
