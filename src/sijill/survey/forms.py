@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sijill.accounts.models import User
-from sijill.registry.importing.kinds import ascii_digits
+from sijill.identity import to_ascii_digits as ascii_digits
 from sijill.registry.models import GOVERNORATE_CHOICES
 
 from .backchecks import KEY_QUESTIONS

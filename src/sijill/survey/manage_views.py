@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sijill.accounts.access import requires
+from sijill.audit.access import requires
 from sijill.audit.models import Action
 from sijill.audit.trail import record
-from sijill.registry.views import page_number
+from sijill.common.pages import page_number
 from sijill.reports.charts import bar_chart
 from sijill.reports.xlsx import workbook
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
-from sijill.accounts.access import deny
+from sijill.audit.access import deny
+from sijill.common.scoping import in_scope
 
 from .models import BackCheck, Interview, Target
 
@@ -14,16 +15,14 @@ def targets_for(user):
     targets = Target.objects.all()
     if user.can("do_interviews") and not user.can("supervise_survey"):
         return targets.filter(researcher=user)
-    scope = user.governorate_scope
-    return targets if scope is None else targets.filter(governorate__in=scope)
+    return in_scope(targets, user)
 
 
 def interviews_for(user):
     interviews = Interview.objects.all()
     if user.can("do_interviews") and not user.can("supervise_survey"):
         return interviews.filter(researcher=user)
-    scope = user.governorate_scope
-    return interviews if scope is None else interviews.filter(target__governorate__in=scope)
+    return in_scope(interviews, user, "target__governorate")
 
 
 def interview_for(request, pk: int) -> Interview:

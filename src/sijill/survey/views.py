@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sijill.accounts.access import deny, requires
+from sijill.audit.access import deny, requires
 from sijill.audit.models import Action
 from sijill.audit.trail import record
 from sijill.cases.visits import VisitRefused, photo_from_data_url

@@ -19,7 +19,7 @@ from pyxform import xls2json
 from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
 
-from sijill.registry.importing.kinds import ascii_digits
+from sijill.identity import to_ascii_digits as ascii_digits
 
 from . import expressions
 
