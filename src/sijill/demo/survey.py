@@ -16,6 +16,8 @@ import uuid
 
 from rich.console import Console
 
+from sijill.synth.survey import household_answers
+
 SEED = 2026
 HOUSEHOLDS = 240
 PLACE = "بغداد"
@@ -70,7 +72,7 @@ def run_survey(console: Console) -> dict[str, object]:
     for target in campaign.targets.select_related("researcher", "household").order_by("pk"):
         who = target.researcher.username
         facts = interviews.registry_evidence(target).get("partner_facts", set())
-        real = _household(rng, interviews.roster(target), facts)
+        real = household_answers(rng, interviews.roster(target), facts)
         answers = dict(real)
         dishonest = who in (HOMEBOUND, COPIER)
         if facts and rng.random() < 0.7:  # a well-off family hides what a partner agency records
@@ -88,7 +90,7 @@ def run_survey(console: Console) -> dict[str, object]:
         photo = _photo(rng)
         declared[target.pk] = dict(answers)  # what the family tells anyone who asks (a back-check too)
         if who == HOMEBOUND:  # never leaves home: makes the answers up at one point, in minutes, in the evening
-            answers = _household(rng, interviews.roster(target), set())
+            answers = household_answers(rng, interviews.roster(target), set())
             lat, lon, minutes = 33.3128, 44.3615, rng.randrange(3, 8)
             begin = begin.replace(hour=19 + n % 3, minute=rng.randrange(0, 50))
         if who == COPIER:
@@ -149,51 +151,6 @@ def run_survey(console: Console) -> dict[str, object]:
                   f"borderline, {results['not_eligible']} not eligible; {cases} enrolled households sent to a case")
     assert Target.objects.filter(campaign=campaign, state="interviewed").count() == figures["interviews"]
     return figures
-
-
-def _household(rng: random.Random, roster: list[dict], facts: set[str]) -> dict:
-    """A plausible household: its members from the registry, its dwelling and means drawn at random (a
-    well-off family where a partner agency records a car or a loan)."""
-    members = []
-    for m in roster or [{"member_name": "رب الأسرة", "relation": "head"}]:
-        age = m.get("age") if isinstance(m.get("age"), int) and 0 <= m.get("age") <= 120 else rng.randrange(1, 70)
-        row = {"member_name": m.get("member_name") or "فرد", "relation": m.get("relation") or "other",
-               "sex": m.get("sex") or rng.choice("MF"), "age": age,
-               "disability": "yes" if rng.random() < 0.08 else "no",
-               "chronic_illness": "yes" if rng.random() < 0.15 else "no"}
-        if row["disability"] == "yes":
-            row["disability_type"] = rng.choice(["physical", "visual", "hearing", "intellectual"])
-        if age >= 15:
-            row["works"] = "yes" if rng.random() < 0.4 else "no"
-        members.append(row)
-    well_off = bool(facts) or rng.random() < 0.12
-    assets = {a for a in ("fridge", "washing_machine", "air_conditioner", "motorcycle", "livestock")
-              if rng.random() < (0.8 if well_off else 0.35)}
-    if well_off:
-        assets |= {"car", "generator", "computer"} if rng.random() < 0.8 else {"car"}
-    answers = {
-        "consent": "yes", "area_type": "urban" if rng.random() < 0.8 else "rural", "members": members,
-        "dwelling_tenure": rng.choice(["owned", "owned", "rented", "free", "informal"]),
-        "wall_material": rng.choice(["concrete", "brick"] if well_off else ["brick", "block", "mud", "tin_tent"]),
-        "dwelling_condition": rng.choice(["good", "fair"] if well_off else ["fair", "poor", "poor", "dilapidated"]),
-        "rooms": rng.randrange(4, 9) if well_off else rng.randrange(1, 4),
-        "water": rng.choice(["network"] if well_off else ["network", "tanker", "well", "river"]),
-        "electricity_hours": rng.randrange(8, 20), "assets": " ".join(sorted(assets)) or "nothing",
-        "income_sources": " ".join(sorted(rng.sample(["government_salary", "business", "private_wage"], 2)))
-        if well_off else rng.choice(["daily_labour", "social_assistance", "daily_labour social_assistance", "none"]),
-        "loan": "yes" if "large_loan" in facts or (well_off and rng.random() < 0.3) else "no",
-        "care_forgone": "no" if well_off else rng.choice(["yes", "no"]),
-    }
-    n = len(members)
-    if well_off:
-        answers["monthly_income_iqd"] = rng.randrange(400_000, 900_000) * n
-    else:
-        answers["monthly_income_iqd"] = 0 if answers["income_sources"] == "none" else rng.randrange(30_000, 90_000) * n
-    if answers["dwelling_tenure"] == "rented":
-        answers["rent_iqd"] = rng.randrange(100_000, 400_000)
-    if "car" in assets:
-        answers["car_year"] = rng.randrange(2018, 2026) if well_off else rng.randrange(1990, 2010)
-    return answers
 
 
 def _photo(rng: random.Random) -> str:

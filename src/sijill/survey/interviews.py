@@ -82,7 +82,8 @@ def submit(target: Target, researcher, data: dict, photos=(), request=None) -> t
             interview.save()
             for photo, phash in zip(photos, hashes, strict=True):
                 photo.seek(0)
-                InterviewPhoto.objects.create(interview=interview, image=photo, phash=phash)
+                InterviewPhoto.objects.create(interview=interview, image=photo, phash=phash,
+                                              **{f"band{n}": v for n, v in enumerate(monitoring.bands(phash))})
             Target.objects.filter(pk=target.pk).update(state=TargetState.INTERVIEWED)
             monitoring.run(interview, **registry_evidence(target))
             score(interview)

@@ -164,9 +164,18 @@ class Interview(models.Model):
 
 
 class InterviewPhoto(models.Model):
+    """A dwelling photo and its 64-bit perceptual hash, cut in five bands: two hashes within four bits of
+    each other share at least one band exactly (pigeonhole), so a reused photo is found by an indexed
+    lookup instead of comparing against every photo ever received."""
+
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(upload_to="survey/%Y/%m/")
-    phash = models.CharField(max_length=16, db_index=True)  # perceptual hash: the same picture re-sent
+    phash = models.CharField(max_length=16)  # hex, as imagehash writes it
+    band0 = models.PositiveIntegerField(db_index=True)
+    band1 = models.PositiveIntegerField(db_index=True)
+    band2 = models.PositiveIntegerField(db_index=True)
+    band3 = models.PositiveIntegerField(db_index=True)
+    band4 = models.PositiveIntegerField(db_index=True)
 
 
 class Flag(models.Model):

@@ -10,7 +10,6 @@ import math
 from functools import cache
 from importlib import resources
 
-import imagehash
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -87,10 +86,9 @@ def run(interview: Interview, *, partner_facts: set[str] | None = None,
     """Raise the flags this interview earns (and, where the evidence is shared, on the earlier interview it
     matches). ``partner_facts``: the rules the household's members hit at partner agencies (vehicle,
     large_loan, business_licence); ``registry_members``: the household's size in the registry."""
-    raised: list[tuple[Interview, str, dict]] = []
-    for check in (_too_short, _gps, _cluster, _hours, _per_day, _photos, _straight, _inconsistent):
+    raised = _alone(interview, partner_facts or set(), registry_members)
+    for check in (_cluster, _per_day, _photos, _straight):
         raised += check(interview)
-    raised += _registry(interview, partner_facts or set(), registry_members)
     flags = []
     for item, code, details in raised:
         flag, _ = Flag.objects.get_or_create(interview=item, code=code, defaults={"details": details})
@@ -98,21 +96,76 @@ def run(interview: Interview, *, partner_facts: set[str] | None = None,
     return flags
 
 
-def _too_short(i: Interview):
-    expected = param("too_short", "min_minutes") + param("too_short", "per_member") * i.members
-    if i.minutes < expected:
-        yield i, "too_short", {"minutes": round(i.minutes, 1), "members": i.members, "expected": _shown(expected)}
+# --- the checks on one interview alone: plain values in, the flag's details (or None) out; the live path
+# (``run``) and the batch path (``batch.py``) both call them ---
+
+def too_short(minutes: float, members: int) -> dict | None:
+    expected = param("too_short", "min_minutes") + param("too_short", "per_member") * members
+    if minutes < expected:
+        return {"minutes": round(minutes, 1), "members": members, "expected": _shown(expected)}
+    return None
 
 
-def _gps(i: Interview):
-    missing = [w for w, lat in (("start", i.start_lat), ("end", i.end_lat)) if lat is None]
+def gps_missing(start_lat, end_lat) -> dict | None:
+    missing = [w for w, lat in (("start", start_lat), ("end", end_lat)) if lat is None]
     if missing:
-        yield i, "gps_missing", {"missing": [{"ar": {"start": "بداية", "end": "نهاية"}[m], "en": m} for m in missing]}
-    target = i.target
-    if i.start_lat is not None and target.latitude is not None:
-        far = metres(i.start_lat, i.start_lon, target.latitude, target.longitude)
-        if far > param("gps_far", "max_metres"):
-            yield i, "gps_far", {"metres": round(far)}
+        return {"missing": [{"ar": {"start": "بداية", "end": "نهاية"}[m], "en": m} for m in missing]}
+    return None
+
+
+def gps_far(lat, lon, known_lat, known_lon) -> dict | None:
+    if lat is None or known_lat is None:
+        return None
+    far = metres(lat, lon, known_lat, known_lon)
+    return {"metres": round(far)} if far > param("gps_far", "max_metres") else None
+
+
+def off_hours(start: dt.datetime, end: dt.datetime) -> dict | None:
+    """``start`` and ``end`` in local time."""
+    first, last = param("off_hours", "start_hour"), param("off_hours", "end_hour")
+    if start.hour < first or end.hour >= last or end.date() != start.date():
+        return {"hour": start.hour if start.hour < first else end.hour}
+    return None
+
+
+def inconsistent(a: dict, today: dt.date) -> dict | None:
+    f = features(a, today)
+    poor = a.get("dwelling_condition") in ("poor", "dilapidated")
+    what = []
+    if poor and f["car_recent"]:
+        what.append({"ar": "مسكن متهالك مع سيارة حديثة", "en": "a dilapidated dwelling with a recent car"})
+    if poor and f["owns_generator"]:
+        what.append({"ar": "مسكن متهالك مع مولدة", "en": "a dilapidated dwelling with a generator"})
+    if "none" in str(a.get("income_sources") or "").split() and (a.get("monthly_income_iqd") or 0) > 0:
+        what.append({"ar": "لا مصدر دخل مع دخل شهري مصرّح به", "en": "no source of income but a monthly income"})
+    if f["salaried"] and not (a.get("monthly_income_iqd") or 0):
+        what.append({"ar": "راتب حكومي أو تقاعدي مع دخل صفر", "en": "a salary or pension but no income"})
+    return {"what": what} if what else None
+
+
+def registry_mismatch(a: dict, members: int, partner_facts: set[str], registry_members: int | None) -> dict | None:
+    owned = set(str(a.get("assets") or "").split())
+    what = []
+    for rule, (answer, ar, en) in PARTNER_FACTS.items():
+        if rule not in partner_facts:
+            continue
+        denied = a.get("loan") != "yes" if answer == "loan" else answer not in owned
+        if denied:
+            what.append({"ar": f"الأسرة نفت ما تسجله جهة شريكة: {ar}",
+                         "en": f"the household denied what a partner agency records: {en}"})
+    if registry_members and abs(registry_members - members) > param("registry_mismatch", "max_member_difference"):
+        what.append({"ar": f"عدد الأفراد {members} والسجل {registry_members}",
+                     "en": f"{members} members against {registry_members} in the registry"})
+    return {"what": what} if what else None
+
+
+def _alone(i: Interview, partner_facts: set[str], registry_members: int | None):
+    start, end = timezone.localtime(i.started_at), timezone.localtime(i.ended_at)
+    found = {"too_short": too_short(i.minutes, i.members), "gps_missing": gps_missing(i.start_lat, i.end_lat),
+             "gps_far": gps_far(i.start_lat, i.start_lon, i.target.latitude, i.target.longitude),
+             "off_hours": off_hours(start, end), "inconsistent": inconsistent(i.answers, start.date()),
+             "registry_mismatch": registry_mismatch(i.answers, i.members, partner_facts, registry_members)}
+    return [(i, code, details) for code, details in found.items() if details]
 
 
 def _cluster(i: Interview):
@@ -132,13 +185,6 @@ def _cluster(i: Interview):
             yield other, "gps_cluster", {"count": count}
 
 
-def _hours(i: Interview):
-    start, end = timezone.localtime(i.started_at), timezone.localtime(i.ended_at)
-    if start.hour < param("off_hours", "start_hour") or end.hour >= param("off_hours", "end_hour") or (
-            end.date() != start.date()):
-        yield i, "off_hours", {"hour": start.hour if start.hour < param("off_hours", "start_hour") else end.hour}
-
-
 def _per_day(i: Interview):
     day = timezone.localtime(i.started_at).date()
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -148,22 +194,47 @@ def _per_day(i: Interview):
         yield i, "too_many_day", {"count": count}
 
 
+BANDS = 5
+_WIDTHS = (13, 13, 13, 13, 12)
+
+
+def bands(phash: str) -> list[int]:
+    """The hash's five bands (13, 13, 13, 13 and 12 bits)."""
+    value, out, shift = int(phash, 16), [], 0
+    for width in _WIDTHS:
+        out.append((value >> shift) & ((1 << width) - 1))
+        shift += width
+    return out
+
+
+def distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def photo_limit() -> int:
+    limit = int(param("photo_reused", "max_distance"))
+    if not 0 <= limit < BANDS:
+        raise ValueError(f"flags.csv: photo_reused max_distance must be 0 to {BANDS - 1} (the bands find no more)")
+    return limit
+
+
 def _photos(i: Interview):
     """A photo within ``max_distance`` bits (perceptual hash) of another household's photo."""
-    limit = param("photo_reused", "max_distance")
+    limit = photo_limit()
     mine = list(i.photos.values_list("phash", flat=True))
     if not mine:
         return
-    others = InterviewPhoto.objects.exclude(interview__target=i.target).select_related("interview__target")
-    exact = others.filter(phash__in=mine)
-    candidates = list(exact) if limit == 0 else list(others.only("phash", "interview"))
-    hashes = [imagehash.hex_to_hash(h) for h in mine]
+    near = Q()
+    for phash in mine:
+        for n, value in enumerate(bands(phash)):
+            near |= Q(**{f"band{n}": value})
+    candidates = (InterviewPhoto.objects.filter(near).exclude(interview__target=i.target)
+                  .select_related("interview__target"))
     seen = set()
     for photo in candidates:
         if photo.interview_id in seen:
             continue
-        other = imagehash.hex_to_hash(photo.phash)
-        if any(h - other <= limit for h in hashes):
+        if any(distance(h, photo.phash) <= limit for h in mine):
             seen.add(photo.interview_id)
             yield i, "photo_reused", {"other": str(photo.interview.target)}
             yield photo.interview, "photo_reused", {"other": str(i.target)}
@@ -176,42 +247,6 @@ def _straight(i: Interview):
                   .select_related("target")[:5]):
         yield i, "straight_lining", {"other": str(other.target)}
         yield other, "straight_lining", {"other": str(i.target)}
-
-
-def _inconsistent(i: Interview):
-    a = i.answers
-    f = features(a, timezone.localdate(i.started_at))
-    poor = a.get("dwelling_condition") in ("poor", "dilapidated")
-    what = []
-    if poor and f["car_recent"]:
-        what.append({"ar": "مسكن متهالك مع سيارة حديثة", "en": "a dilapidated dwelling with a recent car"})
-    if poor and f["owns_generator"]:
-        what.append({"ar": "مسكن متهالك مع مولدة", "en": "a dilapidated dwelling with a generator"})
-    if "none" in str(a.get("income_sources") or "").split() and (a.get("monthly_income_iqd") or 0) > 0:
-        what.append({"ar": "لا مصدر دخل مع دخل شهري مصرّح به", "en": "no source of income but a monthly income"})
-    if f["salaried"] and not (a.get("monthly_income_iqd") or 0):
-        what.append({"ar": "راتب حكومي أو تقاعدي مع دخل صفر", "en": "a salary or pension but no income"})
-    if what:
-        yield i, "inconsistent", {"what": what}
-
-
-def _registry(i: Interview, partner_facts: set[str], registry_members: int | None):
-    a = i.answers
-    owned = set(str(a.get("assets") or "").split())
-    what = []
-    for rule, (answer, ar, en) in PARTNER_FACTS.items():
-        if rule not in partner_facts:
-            continue
-        denied = a.get("loan") != "yes" if answer == "loan" else answer not in owned
-        if denied:
-            what.append({"ar": f"الأسرة نفت ما تسجله جهة شريكة: {ar}", "en": f"the household denied what a partner "
-                                                                               f"agency records: {en}"})
-    if registry_members and abs(registry_members - i.members) > param("registry_mismatch", "max_member_difference"):
-        what.append({"ar": f"عدد الأفراد {i.members} والسجل {registry_members}",
-                     "en": f"{i.members} members against {registry_members} in the registry"})
-    if what:
-        return [(i, "registry_mismatch", {"what": what})]
-    return []
 
 
 def flagged_interviews(queryset=None):
