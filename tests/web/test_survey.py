@@ -11,6 +11,8 @@ import json
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from conftest import make_user
 from django.test import Client
 from django.utils import timezone, translation
@@ -18,8 +20,8 @@ from PIL import Image, ImageDraw
 
 from sijill.cases.models import Case
 from sijill.registry.models import Enrolment, EnrolmentStatus, Household, Membership, Person, Programme
-from sijill.survey import backchecks, campaigns, interviews, pmt, xlsform
-from sijill.survey.models import Flag, PmtResult
+from sijill.survey import backchecks, batch, campaigns, interviews, monitoring, pmt, xlsform
+from sijill.survey.models import Flag, Interview, PmtResult
 
 pytestmark = pytest.mark.django_db
 BAGHDAD = "بغداد"
@@ -349,3 +351,26 @@ def test_the_pmt_what_if_preview_counts_the_changes(field):
         "weights": pmt.weights_csv(current).replace("intercept,6.0", "intercept,8.0"),
         "cutoffs": pmt.cutoffs_csv(current), "effective_from": "2026-01-01", "note": "x", "preview": "1"})
     assert page.status_code == 200 and page.context["preview"]["changed"] == 1
+
+
+@given(st.integers(0, 2**64 - 1), st.lists(st.integers(0, 63), max_size=4))
+def test_a_hash_within_four_bits_shares_a_band(value, flips):
+    other = value
+    for bit in flips:
+        other ^= 1 << bit
+    a, b = f"{value:016x}", f"{other:016x}"
+    assert monitoring.distance(a, b) <= 4
+    assert any(x == y for x, y in zip(monitoring.bands(a), monitoring.bands(b), strict=True))
+
+
+def test_the_batch_path_raises_the_flags_the_live_path_raised(field):
+    t = [x for x in field["targets"] if x.researcher == field["r1"]]
+    home = (33.2, 44.2)
+    send(t[0], at=home, photos=[picture(7)], answers=poor(rooms=3), minutes=5)
+    send(t[1], at=home, photos=[picture(7)], answers=poor(rooms=3), start=WORK_DAY.replace(hour=20))
+    send(t[2], at=home, photos=[picture(9)], answers=poor(members=members(9)))
+    live = {(f.interview_id, f.code) for f in Flag.objects.all()}
+    found = batch.flag_rows(batch.rows_for(Interview.objects.all()))
+    assert {(i, code) for i, codes_ in found.items() for code in codes_} == live
+    assert {"photo_reused", "straight_lining", "gps_cluster", "too_short", "off_hours",
+            "registry_mismatch"} <= {code for _, code in live}

@@ -5,7 +5,11 @@ of the cluster radius, interviews per researcher and day, photo hashes by band, 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils import timezone
 
 from . import monitoring as m
 
@@ -93,3 +97,38 @@ def _straight(rows, flags) -> None:
             for r in same:
                 other = next(o for o in same if o.household != r.household)
                 flags[r.id]["straight_lining"] = {"other": str(other.household)}
+
+
+@dataclass(slots=True)
+class Row:
+    id: int
+    researcher: int
+    household: int
+    start: dt.datetime
+    end: dt.datetime
+    lat: float | None
+    lon: float | None
+    end_lat: float | None
+    known_lat: float | None
+    known_lon: float | None
+    members: int
+    phash: str
+    digest: str
+    answers: dict
+    partner_facts: frozenset
+    registry_members: int | None
+
+
+def rows_for(interviews) -> list[Row]:
+    """Stored interviews as rows for ``flag_rows`` (one row per photo's hash: the first photo's here)."""
+    from .interviews import registry_evidence
+
+    out = []
+    for i in interviews.select_related("target__household").prefetch_related("photos").order_by("pk"):
+        evidence = registry_evidence(i.target)
+        photos = list(i.photos.all())
+        out.append(Row(i.pk, i.researcher_id, i.target_id, timezone.localtime(i.started_at),
+                       timezone.localtime(i.ended_at), i.start_lat, i.start_lon, i.end_lat, i.target.latitude,
+                       i.target.longitude, i.members, photos[0].phash if photos else "", i.answers_digest, i.answers,
+                       frozenset(evidence.get("partner_facts", ())), evidence.get("registry_members")))
+    return out
