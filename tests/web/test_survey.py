@@ -11,11 +11,11 @@ import json
 import uuid
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from conftest import make_user
 from django.test import Client
 from django.utils import timezone, translation
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from sijill.cases.models import Case
