@@ -77,6 +77,7 @@ def submit(target: Target, researcher, data: dict, photos=(), request=None) -> t
         start_lon=_coordinate(data.get("start_lon"), 180), end_lat=_coordinate(data.get("end_lat"), 90),
         end_lon=_coordinate(data.get("end_lon"), 180), signature=_signature(data.get("signature")),
         answers_digest=digest(questionnaire.spec, answers))
+    score(interview, save=False)
     try:
         with transaction.atomic(using=router.db_for_write(Interview)):
             interview.save()
@@ -86,7 +87,6 @@ def submit(target: Target, researcher, data: dict, photos=(), request=None) -> t
                                               **{f"band{n}": v for n, v in enumerate(monitoring.bands(phash))})
             Target.objects.filter(pk=target.pk).update(state=TargetState.INTERVIEWED)
             monitoring.run(interview, **registry_evidence(target))
-            score(interview)
             dueprocess.follow_up(interview)
             record("survey_interview", user=researcher if request is None else None, request=request,
                    target=target.household or target, campaign=target.campaign.code, interview=interview.pk,
@@ -96,12 +96,14 @@ def submit(target: Target, researcher, data: dict, photos=(), request=None) -> t
     return interview, True
 
 
-def score(interview: Interview, model=None) -> None:
+def score(interview: Interview, model=None, save: bool = True) -> None:
+    """Apply the PMT version in force on the interview's day (or ``model``)."""
     model = model or in_force(timezone.localdate(interview.started_at))
     interview.pmt = model
     interview.pmt_score, interview.pmt_result = Formula.of(model).apply(interview.answers,
                                                                           interview.target.governorate)
-    interview.save(update_fields=["pmt", "pmt_score", "pmt_result"])
+    if save:
+        interview.save(update_fields=["pmt", "pmt_score", "pmt_result"])
 
 
 def registry_evidence(target: Target) -> dict:

@@ -89,11 +89,10 @@ def run(interview: Interview, *, partner_facts: set[str] | None = None,
     raised = _alone(interview, partner_facts or set(), registry_members)
     for check in (_cluster, _per_day, _photos, _straight):
         raised += check(interview)
-    flags = []
-    for item, code, details in raised:
-        flag, _ = Flag.objects.get_or_create(interview=item, code=code, defaults={"details": details})
-        flags.append(flag)
-    return flags
+    flags = {(item.pk, code): Flag(interview=item, code=code, details=details) for item, code, details in raised}
+    # One statement; a flag an earlier interview already has stays as it was (the unique constraint).
+    Flag.objects.bulk_create(flags.values(), ignore_conflicts=True)
+    return list(flags.values())
 
 
 # --- the checks on one interview alone: plain values in, the flag's details (or None) out; the live path
