@@ -158,15 +158,22 @@ class Formula:
     def of(cls, model: PmtModel) -> Formula:
         return cls(model.intercept, {w["variable"]: w["weight"] for w in model.weights}, list(model.cutoffs))
 
+    def __post_init__(self):
+        object.__setattr__(self, "_terms", tuple(self.weights.items()))
+        object.__setattr__(self, "_cut", {})  # (governorate, area) -> the cut-off row: a campaign has few
+
     def score(self, answers: dict) -> float:
         values = features(answers)
-        return self.intercept + sum(w * values[v] for v, w in self.weights.items())
+        return self.intercept + sum(w * values[v] for v, w in self._terms)
 
     def cutoff(self, governorate: str, area: str) -> dict:
-        def rank(row):
-            return (row["governorate"] == governorate) * 2 + (row["area"] == area)
-        able = [r for r in self.cutoffs if r["governorate"] in ("*", governorate) and r["area"] in ("*", area)]
-        return max(able, key=rank)
+        found = self._cut.get((governorate, area))
+        if found is None:
+            def rank(row):
+                return (row["governorate"] == governorate) * 2 + (row["area"] == area)
+            able = [r for r in self.cutoffs if r["governorate"] in ("*", governorate) and r["area"] in ("*", area)]
+            found = self._cut[(governorate, area)] = max(able, key=rank)
+        return found
 
     def result(self, score: float, governorate: str, area: str) -> str:
         row = self.cutoff(governorate, area)
