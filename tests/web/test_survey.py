@@ -374,3 +374,19 @@ def test_the_batch_path_raises_the_flags_the_live_path_raised(field):
     assert {(i, code) for i, codes_ in found.items() for code in codes_} == live
     assert {"photo_reused", "straight_lining", "gps_cluster", "too_short", "off_hours",
             "registry_mismatch"} <= {code for _, code in live}
+
+
+def test_a_researcher_registers_a_new_applicant_in_the_field_and_interviews_it(field):
+    client = login(field["r1"])
+    campaign = field["targets"][0].campaign
+    page = client.post("/survey/applicants/new/", {"campaign": campaign.pk, "name": "سعاد كاظم جبر",
+                                                   "national_id": "١٩٨٥٠٣٠٢١٢٣٤", "governorate": BAGHDAD})
+    target = campaign.targets.get(applicant_name="سعاد كاظم جبر")
+    assert page.status_code == 302 and page["Location"] == f"/survey/households/{target.pk}/interview/"
+    assert target.applicant_national_id == "198503021234" and target.researcher == field["r1"]
+    assert target.household is None and interviews.roster(target)[0]["member_name"] == "سعاد كاظم جبر"
+    item = send(target, at=(33.3, 44.4))  # no known location yet: nothing to be far from
+    assert "gps_far" not in codes(item) and item.case_id is None  # not enrolled: no case, a person decides on enrolment
+    bad = client.post("/survey/applicants/new/", {"campaign": campaign.pk, "name": "x", "national_id": "12",
+                                                  "governorate": "البصرة"})
+    assert bad.status_code == 200 and set(bad.context["form"].errors) == {"national_id", "governorate"}

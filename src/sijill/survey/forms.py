@@ -4,11 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sijill.accounts.models import User
+from sijill.identity import national_id
 from sijill.identity import to_ascii_digits as ascii_digits
 from sijill.registry.models import GOVERNORATE_CHOICES
 
 from .backchecks import KEY_QUESTIONS
-from .models import Questionnaire
+from .models import Campaign, CampaignState, Questionnaire
 from .xlsform import label
 
 
@@ -30,6 +31,37 @@ class CampaignForm(forms.Form):
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The campaign ends before it starts."))
+        return data
+
+
+class ApplicantForm(forms.Form):
+    """A family that applies in the field: registered by the researcher who met it, then interviewed."""
+
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
+    name = forms.CharField(label=_("Applicant's full name"), max_length=200)
+    national_id = forms.CharField(label=_("National ID"), max_length=20,
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    governorate = forms.ChoiceField(label=_("Governorate"))
+    district = forms.CharField(label=_("District"), max_length=64, required=False)
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        places = list(user.governorates or [])
+        self.fields["governorate"].choices = [(g, g) for g in places]
+        self.fields["campaign"].queryset = Campaign.objects.filter(state=CampaignState.OPEN).order_by("-created_at")
+        self.places = places
+
+    def clean_national_id(self) -> str:
+        try:
+            return national_id(self.cleaned_data["national_id"])
+        except ValueError as e:
+            raise forms.ValidationError(_("Not a national ID: %(why)s") % {"why": e}) from None
+
+    def clean(self):
+        data = super().clean()
+        campaign, place = data.get("campaign"), data.get("governorate")
+        if campaign and place and place not in campaign.governorates:
+            self.add_error("campaign", _("The campaign does not cover this governorate."))
         return data
 
 

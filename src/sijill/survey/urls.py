@@ -6,6 +6,7 @@ app_name = "survey"
 urlpatterns = [
     path("", manage_views.home, name="home"),
     path("mine/", views.mine, name="mine"),
+    path("applicants/new/", views.applicant, name="applicant"),
     path("households/<int:pk>/interview/", views.interview_form, name="interview_form"),
     path("upload/", views.upload, name="upload"),
     path("backchecks/<int:pk>/", views.backcheck_form, name="backcheck"),

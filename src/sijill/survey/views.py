@@ -16,8 +16,8 @@ from sijill.audit.models import Action
 from sijill.audit.trail import record
 from sijill.cases.visits import VisitRefused, photo_from_data_url
 
-from . import backchecks, interviews, xlsform
-from .forms import BackCheckForm
+from . import backchecks, campaigns, interviews, xlsform
+from .forms import ApplicantForm, BackCheckForm
 from .models import BackCheck, BackCheckState, InterviewPhoto, Target, TargetState
 
 
@@ -29,6 +29,20 @@ def mine(request):
               .select_related("interview__target__household"))
     done = request.user.interviews.select_related("target__household").order_by("-received_at")[:30]
     return render(request, "survey/mine.html", {"waiting": waiting, "checks": checks, "done": done})
+
+
+@requires("do_interviews")
+@require_http_methods(["GET", "POST"])
+def applicant(request):
+    """Register a family that applies in the field, then interview it."""
+    form = ApplicantForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target = campaigns.add_applicant(data["campaign"], name=data["name"], national_id=data["national_id"],
+                                         governorate=data["governorate"], district=data["district"],
+                                         researcher=request.user)
+        return redirect("survey:interview_form", pk=target.pk)
+    return render(request, "survey/applicant.html", {"form": form})
 
 
 @requires("do_interviews")
