@@ -287,9 +287,16 @@ def test_backchecks_sample_flagged_interviews_and_keep_a_discrepancy_rate(field)
     made = backchecks.select(type(flagged).objects.all(), rate=0.0, seed=1, actor=field["manager"])
     assert made == 1 and flagged.backchecks.get().method == "phone" and not clean.backchecks.exists()
     check = flagged.backchecks.get()
-    differing = backchecks.complete(check, {"wall_material": "concrete", "rooms": 2, "assets": "fridge"},
-                                    members=4, actor=field["sup"])
-    assert [d["question"] for d in differing] == ["wall_material"]
+    assert check.checker == field["sup"]
+    client = login(field["sup"])  # the supervisor phones the household and records the answers
+    assert f"/survey/backchecks/{check.pk}/" in client.get("/survey/dashboard/").content.decode()
+    assert login(field["r2"]).get(f"/survey/backchecks/{check.pk}/").status_code == 403
+    answer = client.post(f"/survey/backchecks/{check.pk}/", {
+        "members": "٤", "dwelling_tenure": "owned", "wall_material": "concrete", "dwelling_condition": "poor",
+        "rooms": "2", "water": "tanker", "assets": ["fridge"], "income_sources": ["daily_labour"], "loan": "no"})
+    assert answer.status_code == 302
+    check.refresh_from_db()
+    assert [d["question"] for d in check.discrepancies] == ["wall_material"]
     assert backchecks.discrepancy_rates()[flagged.researcher_id] == {"done": 1, "differing": 1, "rate": 100.0}
 
 

@@ -21,7 +21,7 @@ from sijill.reports.xlsx import workbook
 
 from . import backchecks, campaigns, dashboard, monitoring, pmt, xlsform
 from .forms import CampaignForm, PmtForm, QuestionnaireForm, ReassignForm
-from .models import Campaign, PmtModel, Questionnaire
+from .models import BackCheck, BackCheckState, Campaign, PmtModel, Questionnaire
 from .queries import interview_for, interviews_for, targets_for
 
 
@@ -145,7 +145,10 @@ def dashboard_view(request):
             "Content-Disposition": 'attachment; filename="survey-monitoring.xlsx"'},
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     rtl = not (request.LANGUAGE_CODE or "ar").startswith("en")
-    return render(request, "survey/dashboard.html", {"tables": [(t, bar_chart(t, rtl=rtl)) for t in tables]})
+    mine = (BackCheck.objects.filter(checker=request.user, state=BackCheckState.PENDING)
+            .select_related("interview__target__household"))
+    return render(request, "survey/dashboard.html", {"tables": [(t, bar_chart(t, rtl=rtl)) for t in tables],
+                                                     "calls": mine})
 
 
 @requires("preview_pmt")

@@ -78,14 +78,16 @@ def upload(request):
     return JsonResponse({"interview": item.pk, "created": created}, status=201 if created else 200)
 
 
-@requires("do_interviews")
 @require_http_methods(["GET", "POST"])
 def backcheck_form(request, pk: int):
+    """A back-check: a re-visit by a researcher or a supervisor's phone call, by the one it was given to."""
+    if not (request.user.can("do_interviews") or request.user.can("supervise_survey")):
+        raise deny(request, "role lacks do_interviews and supervise_survey")
     item = get_object_or_404(BackCheck.objects.select_related("interview__target__household",
                                                               "interview__questionnaire"), pk=pk)
     if item.checker_id != request.user.pk:
         raise deny(request, "back-check assigned to someone else", backcheck=pk)
-    return _backcheck(request, item, "survey:mine")
+    return _backcheck(request, item, "survey:mine" if request.user.can("do_interviews") else "survey:dashboard")
 
 
 def _backcheck(request, item: BackCheck, done: str):
