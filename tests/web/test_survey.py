@@ -397,3 +397,19 @@ def test_a_researcher_registers_a_new_applicant_in_the_field_and_interviews_it(f
     bad = client.post("/survey/applicants/new/", {"campaign": campaign.pk, "name": "x", "national_id": "12",
                                                   "governorate": "البصرة"})
     assert bad.status_code == 200 and set(bad.context["form"].errors) == {"national_id", "governorate"}
+
+
+def test_a_new_pmt_version_scores_every_interview_again_and_sends_changes_to_due_process(field):
+    from sijill.survey.models import PmtModel
+    from sijill.survey.rescore import rescore
+
+    item = send(field["targets"][0])
+    assert item.pmt_result == PmtResult.ELIGIBLE and item.case_id is None
+    first = pmt.first_model()
+    stricter = PmtModel.objects.create(version=2, effective_from=dt.date(2026, 1, 2), intercept=first.intercept + 2,
+                                       weights=first.weights, cutoffs=first.cutoffs, note="test")
+    assert rescore(stricter) == {"version": 2, "changed": 1, "cases": 1}
+    item.refresh_from_db()
+    assert item.pmt_id == stricter.pk and item.pmt_result == PmtResult.NOT_ELIGIBLE
+    assert Case.objects.get(pk=item.case_id).source == "survey"
+    assert Enrolment.objects.get(household=item.target.household).status == EnrolmentStatus.ACTIVE

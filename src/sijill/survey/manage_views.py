@@ -23,6 +23,7 @@ from . import backchecks, campaigns, dashboard, monitoring, pmt, xlsform
 from .forms import CampaignForm, PmtForm, QuestionnaireForm, ReassignForm
 from .models import BackCheck, BackCheckState, Campaign, PmtModel, Questionnaire
 from .queries import interview_for, interviews_for, targets_for
+from .rescore import rescore_task
 
 
 def home(request):
@@ -173,6 +174,10 @@ def pmt_view(request):
                                                note=data["note"], created_by=request.user)
                 record("survey_pmt_version", request=request, target=item, effective_from=str(item.effective_from))
                 messages.success(request, _("Version %(v)d saved.") % {"v": version})
+                if item.effective_from <= dt.date.today():
+                    rescore_task.enqueue(item.pk)
+                    messages.info(request, _("Every interview is being scored again in the background; an "
+                                             "enrolled household found not eligible goes to a case."))
                 return redirect("survey:pmt")
             preview = pmt.what_if(pmt.Formula(intercept, {w["variable"]: w["weight"] for w in weights}, cutoffs))
     return render(request, "survey/pmt.html", {"current": current, "versions": PmtModel.objects.all(),
