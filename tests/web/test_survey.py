@@ -337,7 +337,10 @@ def test_a_researcher_sees_only_their_households(field):
 
 def test_a_supervisor_sees_their_governorate_only(field):
     item = send(field["targets"][0], minutes=5)
-    assert login(field["sup"]).get(f"/survey/interviews/{item.pk}/").status_code == 200
+    page = login(field["sup"]).get(f"/survey/interviews/{item.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "طين" in text and "مقابلة قصيرة جداً" in text  # the wall's label, not "mud"; the flag explained
     assert login(field["basra_sup"]).get(f"/survey/interviews/{item.pk}/").status_code == 403
     page = login(field["basra_sup"]).get("/survey/interviews/").content.decode()
     assert "HH-0" not in page

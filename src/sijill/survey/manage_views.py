@@ -120,11 +120,14 @@ def interview_list(request):
 def interview(request, pk: int):
     item = interview_for(request, pk)
     record(Action.VIEW_PERSON, request=request, target=item.target.household or item.target, interview=item.pk)
-    spec = item.questionnaire.spec
-    shown = [(xlsform.label(q["label"]), item.answers.get(q["name"])) for q in xlsform.questions(spec)
-             if q["type"] != "repeat" and q["name"] in item.answers]
+    spec, language = item.questionnaire.spec, (request.LANGUAGE_CODE or "ar")[:2]
+    shown = [(xlsform.label(q["label"], language), xlsform.shown(q, item.answers.get(q["name"]), language))
+             for q in xlsform.questions(spec) if q["type"] != "repeat" and q["name"] in item.answers]
+    roster = xlsform.questions(spec, "members")
+    members = [[xlsform.shown(q, m.get(q["name"]), language) for q in roster if q["name"] in m]
+               for m in item.answers.get("members") or []]
     return render(request, "survey/interview_detail.html", {
-        "item": item, "answers": shown, "members": item.answers.get("members") or [],
+        "item": item, "answers": shown, "members": members,
         "flags": [(monitoring.title(f.code), monitoring.explain(f)) for f in item.flags.all()],
         "backchecks": item.backchecks.select_related("checker")})
 

@@ -145,6 +145,14 @@ def _check_references(spec: dict, path: str) -> None:
                     raise FormError(f"{path}: {q['name']}: {key} names unknown questions {sorted(missing)}")
 
 
+def shown(q: dict, value, language: str = "ar") -> str:
+    """An answer as people read it: a choice's label rather than its name."""
+    if q["choices"] and value not in (None, ""):
+        labels = {c["name"]: label(c["label"], language) for c in q["choices"]}
+        return "، ".join(labels.get(v, v) for v in str(value).split())
+    return "" if value is None else str(value)
+
+
 def questions(spec: dict, repeat: str | None = None) -> list[dict]:
     return [q for q in spec["questions"] if q["repeat"] == repeat]
 
