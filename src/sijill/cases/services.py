@@ -20,7 +20,7 @@ from sijill.eligibility.models import Finding
 
 from .models import Case, CaseEvent, CaseState
 
-SOURCES = ("cycle", "tip", "duplicate", "survey")  # survey: a proxy-means test result (sijill.survey)
+SOURCES = ("cycle", "tip", "duplicate", "civil_registry", "survey")  # survey: a proxy-means test result
 
 
 def governorate_of(person) -> str:
