@@ -11,7 +11,7 @@ monitoring's flags over a campaign, and the flags' precision and recall on synth
    ``sijill.survey.batch.flag_rows``; precision and recall of the checks on how the researcher worked against
    the interviews that were faked.
 
-    .venv/bin/python benchmarks/bench_survey.py [--receive 1000] [--households 1500000] [--seed 3]
+    .venv/bin/python benchmarks/bench_survey.py [--receive 1000] [--households 1500000] [--seed 3] [--only flags]
 """
 
 from __future__ import annotations
@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument("--receive", type=int, default=1_000, help="interviews received through the service")
     parser.add_argument("--households", type=int, default=1_500_000, help="households scored and flagged")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--only", choices=["receive", "pmt", "flags"], help="one of the three measures")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="sijill-bench-survey-"))
     os.environ["SIJILL_DATA_DIR"] = str(folder)
@@ -171,9 +172,12 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    receiving(args.receive, args.seed)
-    scoring(args.households, args.seed)
-    flagging(args.households, args.seed)
+    if args.only in (None, "receive"):
+        receiving(args.receive, args.seed)
+    if args.only in (None, "pmt"):
+        scoring(args.households, args.seed)
+    if args.only in (None, "flags"):
+        flagging(args.households, args.seed)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory {peak:,.0f} MB")
 
