@@ -416,3 +416,11 @@ def test_a_new_pmt_version_scores_every_interview_again_and_sends_changes_to_due
     assert item.pmt_id == stricter.pk and item.pmt_result == PmtResult.NOT_ELIGIBLE
     assert Case.objects.get(pk=item.case_id).source == "survey"
     assert Enrolment.objects.get(household=item.target.household).status == EnrolmentStatus.ACTIVE
+
+
+def test_a_backcheck_form_starts_with_no_answer_chosen(spec):
+    from test_neutral_forms import _preselected
+
+    from sijill.survey.forms import BackCheckForm
+
+    assert _preselected(BackCheckForm(spec)) == []

@@ -44,10 +44,10 @@ class ApplicantForm(forms.Form):
     governorate = forms.ChoiceField(label=_("Governorate"))
     district = forms.CharField(label=_("District"), max_length=64, required=False)
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        places = list(user.governorates or [])
-        self.fields["governorate"].choices = [(g, g) for g in places]
+        places = list(user.governorates or []) if user is not None else [g for g, _ in GOVERNORATE_CHOICES]
+        self.fields["governorate"].choices = [("", "—")] + [(g, g) for g in places]
         self.fields["campaign"].queryset = Campaign.objects.filter(state=CampaignState.OPEN).order_by("-created_at")
         self.places = places
 
@@ -93,9 +93,9 @@ class BackCheckForm(forms.Form):
     members = forms.CharField(label=_("Number of members"), max_length=4,
                               widget=forms.TextInput(attrs={"inputmode": "numeric"}))
 
-    def __init__(self, spec: dict, *args, **kwargs):
+    def __init__(self, spec: dict | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        by_name = {q["name"]: q for q in spec["questions"]}
+        by_name = {q["name"]: q for q in (spec or {"questions": []})["questions"]}
         for name in KEY_QUESTIONS:
             q = by_name.get(name)
             if q is None:
@@ -103,8 +103,8 @@ class BackCheckForm(forms.Form):
             choices = [(c["name"], label(c["label"])) for c in q["choices"]]
             if q["type"] == "select all that apply":
                 field = forms.MultipleChoiceField(choices=choices, required=False, widget=forms.CheckboxSelectMultiple)
-            elif choices:
-                field = forms.ChoiceField(choices=choices)
+            elif choices:  # nothing chosen in advance: the household's answer, not the form's
+                field = forms.ChoiceField(choices=[("", "—"), *choices])
             else:
                 field = forms.CharField(max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
             field.label = label(q["label"])
