@@ -21,7 +21,7 @@ from sijill.eligibility.models import Finding
 from . import workflow
 from .models import Case, CaseEvent, CaseState
 
-SOURCES = ("cycle", "tip", "duplicate", "civil_registry")
+SOURCES = ("cycle", "tip", "duplicate", "civil_registry", "survey")  # survey: a proxy-means test result
 
 
 def governorate_of(person) -> str:

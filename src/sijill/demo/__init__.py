@@ -74,12 +74,18 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
         from .field import field_figures
 
         figures["field_visits"] = field_figures(console)
+
+        console.print("\n[bold]7. The household re-survey: a campaign, interviews from the researchers' phones, the "
+                      "electronic monitoring, back-checks and the proxy-means test[/bold]")
+        from .survey import run_survey
+
+        figures["survey"] = run_survey(console)
         figures["batch_seconds"] = round(time.monotonic() - started, 1)
         write_summary(workdir, figures)
         console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in "
                       f"{workdir / 'summary.json'}")
 
-        console.print("\n[bold]7. The web system (Arabic, right to left; English on request)[/bold]")
+        console.print("\n[bold]8. The web system (Arabic, right to left; English on request)[/bold]")
         _serve(data_dir, console, serve=serve, port=port)
     finally:
         hub.stop()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("reports/", include("sijill.reports.urls")),
     path("api/", include("sijill.api.urls")),
     path("damaan/", include("sijill.damaan.urls")),
+    path("survey/", include("sijill.survey.urls")),
     path(".well-known/jwks.json", jwks_view, name="jwks"),
     path("admin/", admin.site.urls),
 ]

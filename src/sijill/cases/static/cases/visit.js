@@ -1,6 +1,6 @@
-// Field visit form: GPS position, a drawn signature, and an outbox in localStorage so that a report written
-// where the connection drops is kept on the phone and sent when it returns (the server accepts each report
-// once, by its client_uuid, however often it is resent). No library, no inline script (CSP).
+// Field visit form: GPS position, a drawn signature, and the offline outbox (sijill/outbox.js) so that a report
+// written where the connection drops is kept on the phone and sent when it returns (the server accepts each
+// report once, by its client_uuid, however often it is resent). No library, no inline script (CSP).
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -13,10 +13,8 @@
     waiting: script.dataset.waiting || "Reports waiting to be sent:"
   };
 
-  function outbox() {
-    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
-  }
-  function keep(items) { localStorage.setItem(KEY, JSON.stringify(items)); }
+  var box = window.SijillOutbox(KEY, UPLOAD, CSRF);  // web/static/sijill/outbox.js, shared with the survey
+  var outbox = box.items;
   function status(message) {
     var el = document.getElementById("outbox-status");
     if (!el) { return; }
@@ -25,50 +23,10 @@
     el.hidden = !el.textContent;
   }
 
-  function send(report) {
-    return fetch(UPLOAD, {
-      method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRFToken": CSRF},
-      body: JSON.stringify(report)
-    }).then(function (response) {
-      if (response.ok) { return "sent"; }
-      if (response.status === 422 || response.status === 400 || response.status === 403) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
-          report.error = body.error || String(response.status);
-          return "refused";
-        });
-      }
-      return "later";  // a server error or a login page: try again later
-    }, function () { return "later"; });  // no connection
-  }
-
-  var flushing = false;
   var submitted = null;  // the client_uuid of the report this page sent, once it is in the outbox
   var done = (document.getElementById("visit-form") || document.body).getAttribute("data-done") || "";
   function flush() {
-    if (flushing) { return Promise.resolve(); }
-    flushing = true;
-    var items = outbox();
-    var chain = Promise.resolve();
-    var tried = {}, sent = {};
-    items.forEach(function (report) {
-      tried[report.client_uuid] = report;
-      chain = chain.then(function () {
-        return send(report).then(function (result) {
-          if (result === "sent") { sent[report.client_uuid] = true; }
-        });
-      });
-    });
-    return chain.then(function () {
-      // Read the outbox again: a report saved while this round was sending must not be overwritten.
-      var remaining = outbox().filter(function (r) { return !sent[r.client_uuid]; }).map(function (r) {
-        var last = tried[r.client_uuid];
-        if (last && last.error) { r.error = last.error; }
-        return r;
-      });
-      keep(remaining);
-      flushing = false;
-      if (remaining.some(function (r) { return !tried[r.client_uuid]; })) { return flush(); }
+    return box.flush().then(function (remaining) {
       var refused = remaining.filter(function (r) { return r.error; });
       var mine = submitted && remaining.filter(function (r) { return r.client_uuid === submitted; })[0];
       if (submitted && !mine) {  // this page's report went through: back to the list of visits
@@ -150,9 +108,7 @@
       var files = Array.prototype.slice.call(form.querySelector("[name=photos]").files || []);
       Promise.all(files.map(shrink)).then(function (photos) {
         report.photos = photos.filter(Boolean);
-        var items = outbox().filter(function (r) { return r.client_uuid !== report.client_uuid; });
-        items.push(report);
-        keep(items);
+        box.put(report);
         submitted = report.client_uuid;
         status(text.saved);
         return flush();
