@@ -53,11 +53,17 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
     from .cycle import run_cycle
 
     figures: dict[str, object] = {"social_registry": run_cycle(world, workdir / "holders", console)}
+
+    console.print("\n[bold]6. The electronic ration card: cards imported, members linked to the national card, the "
+                  "dead and emigrated blocked with due process[/bold]")
+    from .ration import run_ration
+
+    figures["ration"] = run_ration(workdir, console, persons, DEMO_SEED)
     figures["batch_seconds"] = round(time.monotonic() - started, 1)
     write_summary(workdir, figures)
     console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in {workdir / 'summary.json'}")
 
-    console.print("\n[bold]6. The web system (Arabic, right to left; English on request)[/bold]")
+    console.print("\n[bold]7. The web system (Arabic, right to left; English on request)[/bold]")
     _serve(data_dir, console, serve=serve, port=port)
 
 

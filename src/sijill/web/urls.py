@@ -19,6 +19,7 @@ urlpatterns = [
     path("tips/", include("sijill.tips.urls")),
     path("reports/", include("sijill.reports.urls")),
     path("api/", include("sijill.api.urls")),
+    path("ration/", include("sijill.ration.urls")),
     path("admin/", admin.site.urls),
 ]
 
