@@ -127,7 +127,7 @@ def test_due_process_order_and_people(imported):
         blocking.apply_block(block, planner, on=dt.date(2025, 3, 20))
     with pytest.raises(blocking.DueProcessError, match="verified"):
         blocking.apply_block(block, clerk, on=dt.date(2025, 4, 5))
-    Member.objects.get(pk=member.pk).status == MemberStatus.ACTIVE  # the share runs during the period
+    assert Member.objects.get(pk=member.pk).status == MemberStatus.ACTIVE  # the share runs during the period
     blocking.apply_block(block, planner, on=dt.date(2025, 4, 5))
     assert Member.objects.get(pk=member.pk).status == MemberStatus.BLOCKED
     blocking.contest(block, "he is alive", on=dt.date(2025, 7, 1))

@@ -118,7 +118,8 @@ def _link(world: Path, holders: Path, console: Console) -> dict:
     console.print(f"  national-ID linkage (cycle {cycle}; Interior encoded its register with its own keys, Trade never "
                   f"saw it): {log['linked']:,} linked, {log['not_found']:,} not found, {log['conflict']:,} in "
                   f"conflict, {log['two_cards']} persons on two cards; {log['seconds']:.0f} s")
-    console.print(f"  against the world's truth: precision {accuracy['precision']:.3f}, recall {accuracy['recall']:.3f}")
+    console.print(f"  against the world's truth: precision {accuracy['precision']:.3f}, "
+                  f"recall {accuracy['recall']:.3f}")
     top = linkage.coverage()[:3]
     for row in top:
         console.print(f"    {row['key']}: {row['linked']:,} of {row['members']:,} members updated ({row['share']} %)")
