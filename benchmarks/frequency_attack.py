@@ -39,8 +39,10 @@ import numpy as np
 import pyarrow.parquet as pq
 import yaml
 
-from sijill import identity, pprl
-from sijill.pprl.schema import example_schemas, schema_from_dict
+from sijill import identity
+from sijill.pprl.format import Package, TrustStore, open_package
+from sijill.pprl.format.schema import example_schemas, schema_from_dict
+from sijill.pprl.holder import HolderKeys, encode, init_keys
 from sijill.synth import generate_world
 from sijill.tabular import read_batches
 
@@ -164,7 +166,7 @@ def blocking_attack(tokens: list, truth_skeletons: list[str | None], years: list
     return share([names.get(t) for t in tokens], truth_skeletons)
 
 
-def attack(package: pprl.Package, truth, sexes, years, lists, sample: int, rng) -> dict[str, float | None]:
+def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> dict[str, float | None]:
     table = package.read()
     columns = set(table.column_names)
     token_columns = [c for c in ("given_name", "given_name_canonical", "given_name_skeleton") if c in columns]
@@ -206,18 +208,18 @@ def main() -> None:
         started = time.perf_counter()
         generate_world(root / "world", persons=args.persons, seed=args.seed)
         source_path = root / "world" / "agencies" / "ration.parquet"
-        pprl.init_keys(root / "keys", "ration")
-        keys = pprl.HolderKeys.load(root / "keys")
-        trust = pprl.TrustStore.from_dir(root / "keys")
+        init_keys(root / "keys", "ration")
+        keys = HolderKeys.load(root / "keys")
+        trust = TrustStore.from_dir(root / "keys")
         base = yaml.safe_load(example_schemas()["ration"].read_text(encoding="utf-8"))
         results, counts = {}, {}
         for profile in ("default", "hardened"):
             schema = schema_from_dict({**base, "encoding": {"profile": profile}, "package": {"dummy_share": 0}})
             source = read_batches(source_path)
-            result = pprl.encode(source.batches, schema, keys, root / f"{profile}.pkg")
+            result = encode(source.batches, schema, keys, root / f"{profile}.pkg")
             with open(result.map, encoding="utf-8-sig") as f:
                 refs = {m["ref"]: m["record_id"] for m in csv.DictReader(f) if m["dummy"] == "false"}
-            package = pprl.open_package(result.package, trust)
+            package = open_package(result.package, trust)
             clear = {r["رقم السجل"]: r for r in pq.read_table(source_path).to_pylist()}
             order = [refs.get(ref) for ref in package.read(["ref"])["ref"].to_pylist()]
             truth = [identity.canonical(clear[o][GIVEN]) if o and clear[o][GIVEN] else None for o in order]

@@ -283,7 +283,8 @@ def keys_init(
         "trusted channel) instead of starting a new cycle.")] = None,
 ) -> None:
     """Create a holder's keys: a new cycle (linkage secret, registry key pair), or --join an existing one."""
-    from sijill.pprl import PprlError, init_keys
+    from sijill.pprl.format import PprlError
+    from sijill.pprl.holder import init_keys
 
     try:
         _show_keys(init_keys(directory, holder, cycle=cycle, join=join))
@@ -301,7 +302,8 @@ def keys_rotate(
     signing: Annotated[bool, typer.Option("--signing", help="Also replace this holder's signing key.")] = False,
 ) -> None:
     """Start the next matching cycle: a new linkage secret; the old one is destroyed."""
-    from sijill.pprl import PprlError, rotate_keys
+    from sijill.pprl.format import PprlError
+    from sijill.pprl.holder import rotate_keys
 
     try:
         _show_keys(rotate_keys(directory, cycle=cycle, join=join, registry=registry, signing=signing))
@@ -315,7 +317,8 @@ def keys_trust(
     public_key: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A holder's holder.pub.")],
 ) -> None:
     """Accept packages signed by another data holder (copies its public key into DIR/trusted/)."""
-    from sijill.pprl import PprlError, trust_key
+    from sijill.pprl.format import PprlError
+    from sijill.pprl.holder import trust_key
 
     try:
         console.print(f"trusted: {trust_key(directory, public_key)}")
@@ -326,7 +329,8 @@ def keys_trust(
 @keys_app.command("show")
 def keys_show(directory: Annotated[Path, typer.Argument(help="A holder's key folder.")]) -> None:
     """Show a key folder's holder, cycle and key fingerprints (never a secret)."""
-    from sijill.pprl import PprlError, key_info
+    from sijill.pprl.format import PprlError
+    from sijill.pprl.holder import key_info
 
     try:
         _show_keys(key_info(directory))
@@ -354,8 +358,9 @@ def encode(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from sijill.pprl import HolderKeys, PprlError, load_schema
-    from sijill.pprl import encode as encode_package
+    from sijill.pprl.format import PprlError, load_schema
+    from sijill.pprl.holder import HolderKeys
+    from sijill.pprl.holder import encode as encode_package
     from sijill.tabular import FileFormatError, read_batches
 
     try:
@@ -396,24 +401,41 @@ def hits_open(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from sijill.pprl import PprlError, RegistryKeys, TrustStore, open_hits
+    from sijill.files import create_private
+    from sijill.pprl.format import PprlError, TrustStore
+    from sijill.pprl.registry import RegistryKeys, open_hits
     from sijill.tabular import write_csv
 
     try:
         opened = open_hits(hits, RegistryKeys.load(keys), maps, TrustStore.from_dir(keys))
     except PprlError as e:
         _pprl_fail(e)
-    header = list(dict.fromkeys(k for row in opened.rows for k in row))
+    rows = [_flat_hit(hit) for hit in opened.rows]
+    header = list(dict.fromkeys(k for row in rows for k in row))
     out.unlink(missing_ok=True)
-    out.touch(mode=0o600)  # opened hits name people: readable by their owner only
+    create_private(out).close()  # opened hits name people: readable by their owner only
     if out.suffix.lower() == ".parquet":
-        pq.write_table(pa.Table.from_pylist(opened.rows), out)
+        pq.write_table(pa.Table.from_pylist(rows), out)
     else:
-        write_csv(out, header, opened.rows)
+        write_csv(out, header, rows)
     console.print(f"{len(opened.rows):,} hits opened; {opened.dropped_dummies:,} on dummy records dropped"
                   + (f"; [yellow]{opened.unknown_refs:,} registry references not in the maps given[/yellow]"
                      if opened.unknown_refs else ""))
     console.print(f"written: {out}")
+
+
+def _flat_hit(hit) -> dict:
+    """One opened hit as a row of a file: the explanation as text and as JSON, the payload as ``payload.*``."""
+    import json
+
+    levels = [level.as_dict() for level in hit.explanation]
+    agreement = "; ".join(f"{e['field']}={e['level']}" + (f"({e['weight']:+.1f})" if e["weight"] is not None else "")
+                          for e in levels)
+    row = {"registry_record_id": hit.registry_record_id, "agency": hit.agency,
+           "partner_record_id": hit.partner_record_id, "match_class": hit.match_class,
+           "probability": hit.probability, "match_weight": hit.match_weight, "agreement": agreement,
+           "explanation": json.dumps(levels, ensure_ascii=False)}
+    return row | {f"payload.{k}": v for k, v in hit.payload.items()}
 
 
 def _register_match() -> None:
@@ -646,7 +668,7 @@ def cycle_pack(
 ) -> None:
     """Make the one file a holder uploads: a tar of the package folder (the map stays out unless --map)."""
     from sijill.exchange.archive import pack
-    from sijill.pprl.package import map_path
+    from sijill.pprl.format.package import map_path
 
     with open(out, "wb") as f:
         pack(package, f, schema=schema, map_file=map_path(package) if with_map else None)
@@ -666,7 +688,7 @@ def cycle_upload(
     from sijill.exchange.archive import pack
     from sijill.exchange.models import Agency
     from sijill.exchange.uploads import PackageRefused, receive_package
-    from sijill.pprl.package import map_path
+    from sijill.pprl.format.package import map_path
 
     if registry == bool(agency):
         _cycle_fail(ValueError("give --agency CODE or --registry"))
@@ -697,11 +719,12 @@ def cycle_run(
 ) -> None:
     """Queue the cycle's run for the background worker (or run it here with --wait)."""
     _django()
-    from sijill.exchange import cycles, runs
+    from sijill.cycles.orchestrator import start_run
+    from sijill.exchange import cycles
 
     cycle = _current_cycle(code)
     try:
-        run = runs.start_run(cycle)
+        run = start_run(cycle)
     except cycles.CycleError as e:
         _cycle_fail(e)
     console.print(f"run {run.pk} of cycle {cycle.code} queued")
@@ -720,8 +743,6 @@ def cycle_status(code: Annotated[str | None, typer.Argument(help="The cycle (def
 
 
 def _print_status(cycle) -> None:
-    from collections import Counter
-
     from sijill.exchange import cycles, runs
 
     runs.fail_stale_runs()
@@ -737,12 +758,11 @@ def _print_status(cycle) -> None:
         console.print(f"run {run.pk}: {run.state} {run.stage} {run.progress_done}/{run.progress_total} "
                       f"{run.error}".rstrip())
         if run.state == "succeeded":
-            counts = Counter(run.hits.values_list("agency__code", "match_class"))
             hits = Table(title=f"hits of run {run.pk} (hub {run.log.get('seconds')} s)")
             for col in ("agency", "exact", "probable", "review"):
                 hits.add_column(col)
-            for agency in sorted({a for a, _ in counts}):
-                hits.add_row(agency, *(str(counts[(agency, c)]) for c in ("exact", "probable", "review")))
+            for agency, counts in run.hit_counts().items():
+                hits.add_row(agency, *(str(counts.get(c, 0)) for c in ("exact", "probable", "review")))
             console.print(hits)
 
 
@@ -796,11 +816,11 @@ def rules_evaluate(
     import datetime as dt
 
     _django()
-    from sijill.eligibility.evaluate import evaluate_cycle
+    from sijill.cycles.orchestrator import evaluate
 
     cycle = _current_cycle(code)
     day = dt.date.fromisoformat(as_of) if as_of else None
-    result = evaluate_cycle(cycle, actor="cli", as_of=day, open_cases=not no_cases)
+    result = evaluate(cycle, actor="cli", as_of=day, open_cases=not no_cases)
     table = Table(title=f"cycle {cycle.code}: {result.hits_read:,} usable hits read as of {result.as_of}")
     table.add_column("rule")
     table.add_column("new findings", justify="right")

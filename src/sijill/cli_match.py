@@ -39,14 +39,14 @@ def match_command(
 ) -> None:
     """Match the registry against partner packages on encodings only; write explained hits."""
     from sijill.linkage import Thresholds, match
-    from sijill.pprl import PprlError, TrustStore
+    from sijill.pprl.format import PprlError, TrustStore
 
     if not dedupe and not partner_packages:
         raise typer.BadParameter("give partner packages, or --dedupe to match the registry with itself")
     try:
         log = match(registry_package, list(partner_packages or []), out, TrustStore.from_dir(trusted),
                     dedupe=dedupe, thresholds=Thresholds(auto=auto, review=review), model_dir=model, keep=keep,
-                    engine=engine.value, progress=lambda msg: console.print(f"[dim]{msg}[/dim]"))
+                    engine=engine.value, progress=lambda event: console.print(f"[dim]{event.message}[/dim]"))
     except (PprlError, ValueError) as e:
         console.print(f"[red]refused:[/red] {e}")
         raise typer.Exit(1) from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from sijill import pprl
+from sijill.pprl.holder import encode_holders
 from sijill.synth import generate_world
 
 AGENCIES = {"courts": "agencies/courts.csv", "loans": "agencies/loans.xlsx"}
@@ -18,7 +18,7 @@ def build_world(root: Path, persons: int, seed: int) -> Path:
     """A synthetic world, its holders' keys and packages, and the hub's folder of public keys."""
     generate_world(root / "world", persons, seed=seed)
     files = {"registry": root / "world" / "registry" / "members.csv"}
-    pprl.encode_holders(root, files | {a: root / "world" / path for a, path in AGENCIES.items()})
+    encode_holders(root, files | {a: root / "world" / path for a, path in AGENCIES.items()})
     return root
 
 

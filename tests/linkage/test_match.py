@@ -13,7 +13,7 @@ from linkage_world import AGENCIES, duplicate_pairs, runner, truth_pairs
 
 from sijill import linkage
 from sijill.cli import app
-from sijill.pprl import read_hits
+from sijill.pprl.format import read_hits
 
 
 @pytest.fixture(scope="module")
@@ -173,13 +173,13 @@ def test_compact_dates_as_databases_export_them_are_read():
 
 
 def test_a_swapped_given_name_and_surname_is_compared_only_where_the_cycle_can_see_it():
-    from sijill import pprl
     from sijill.linkage.comparisons import comparisons, swap_column
+    from sijill.pprl.format import encoding_spec
 
-    febrl = pprl.encoding_spec({"blocking": {"names": {"any_order": ["given_name.skeleton", "surname.skeleton"]},
+    febrl = encoding_spec({"blocking": {"names": {"any_order": ["given_name.skeleton", "surname.skeleton"]},
                                              "gy": ["given_name.skeleton", "birth_date.year"]}})
     assert swap_column(febrl.blocking) == "block_names"
-    assert swap_column(pprl.encoding_spec().blocking) is None, "the Iraqi cycle's tokens keep their order"
+    assert swap_column(encoding_spec().blocking) is None, "the Iraqi cycle's tokens keep their order"
 
     def labels(present, swap):
         return {c["output_column_name"]: [lv["label_for_charts"] for lv in c["comparison_levels"]]

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from sijill import pprl
 from sijill.linkage import match
 from sijill.linkage.comparisons import comparisons
+from sijill.pprl.format import TrustStore, encoding_spec, read_hits
+from sijill.pprl.format.schema import schema_from_dict
+from sijill.pprl.holder import HolderKeys, encode, init_keys
 from sijill.tabular import read_batches
 
 HEADER = ["id", "given", "surname", "dob", "ssn", "street", "town", "postcode"]
@@ -84,8 +86,8 @@ def world(tmp_path_factory) -> dict:
 def run(world: dict, tmp: Path, extra: bool) -> dict[str, dict]:
     """Both holders encode (with or without the address as extra fields); the hub matches; hits by partner id."""
     root = world["root"]
-    pprl.init_keys(tmp / "keys" / "registry", "registry")
-    pprl.init_keys(tmp / "keys" / "bank", "bank", join=tmp / "keys" / "registry")
+    init_keys(tmp / "keys" / "registry", "registry")
+    init_keys(tmp / "keys" / "bank", "bank", join=tmp / "keys" / "registry")
     (tmp / "trusted").mkdir()
     packages, ids = {}, {}
     for who in ("registry", "bank"):
@@ -95,16 +97,16 @@ def run(world: dict, tmp: Path, extra: bool) -> dict[str, dict]:
                 "encoding": {"bloom": {"latin": "letters"}, "blocking": BLOCKING}}
         if extra:
             data |= {"extra": EXTRA, "fields": fields | {f: f for f in EXTRA}}
-        schema = pprl.schema.schema_from_dict(data, source=f"{who}.yaml")
-        keys = pprl.HolderKeys.load(tmp / "keys" / who)
-        result = pprl.encode(read_batches(root / f"{who}.csv").batches, schema, keys, tmp / f"{who}.pkg", agency=who)
+        schema = schema_from_dict(data, source=f"{who}.yaml")
+        keys = HolderKeys.load(tmp / "keys" / who)
+        result = encode(read_batches(root / f"{who}.csv").batches, schema, keys, tmp / f"{who}.pkg", agency=who)
         packages[who] = result.package
         with open(f"{result.package}.map.csv", encoding="utf-8-sig") as f:
             ids |= {r["ref"]: r["record_id"] for r in csv.DictReader(f)}
     hits = tmp / "hits.parquet"
-    match(packages["registry"], [packages["bank"]], hits, pprl.TrustStore.from_dir(tmp / "trusted"))
+    match(packages["registry"], [packages["bank"]], hits, TrustStore.from_dir(tmp / "trusted"))
     out = {}
-    for h in pprl.read_hits(hits).to_pylist():
+    for h in read_hits(hits).to_pylist():
         out[ids[h["partner_ref"]]] = h | {"registry_id": ids[h["registry_ref"]]}
     shutil.rmtree(tmp / "keys")
     return out
@@ -134,7 +136,7 @@ def test_packages_without_extra_fields_still_match(world, tmp_path):
 
 
 def test_an_extra_field_is_compared_only_when_both_sides_carry_it():
-    spec = pprl.encoding_spec({"extra": EXTRA})
+    spec = encoding_spec({"extra": EXTRA})
     both = {"given_name_skeleton", "extra_street_bloom_bits", "extra_street", "extra_postcode"}
     names = [c["output_column_name"] for c in comparisons(both, extra=spec.extra)]
     assert names == ["given_name", "street", "postcode"], "town: no values on one side, left out"

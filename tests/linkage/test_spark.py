@@ -11,7 +11,7 @@ import pytest
 from linkage_world import AGENCIES, build_world, runner
 
 from sijill.cli import app
-from sijill.pprl import read_hits
+from sijill.pprl.format import read_hits
 
 pytest.importorskip("pyspark", reason="the spark engine needs the optional extra: pip install 'sijill[spark]'")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sijill import pprl
+from sijill.pprl.format import load_schema
+from sijill.pprl.holder import EncodeResult, HolderKeys, encode
 
 # The registry's beneficiaries. The court (below) holds some of them, written as its clerks write them.
 REGISTRY = [
@@ -72,11 +73,11 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def encode_file(world: Path, who: str, out: Path, *, schema: str | None = None, keys: str | None = None,
-                **kwargs) -> pprl.EncodeResult:
+                **kwargs) -> EncodeResult:
     """Encode ``world/who.csv`` with ``world/who.yaml`` (or ``schema``) and the keys of ``world/keys/who``."""
     from sijill.tabular import read_batches
 
     source = read_batches(world / f"{who}.csv")
-    return pprl.encode(source.batches, pprl.load_schema(world / f"{schema or who}.yaml"),
-                       pprl.HolderKeys.load(world / "keys" / (keys or who)), out, source=str(world / f"{who}.csv"),
+    return encode(source.batches, load_schema(world / f"{schema or who}.yaml"),
+                       HolderKeys.load(world / "keys" / (keys or who)), out, source=str(world / f"{who}.csv"),
                        skipped_rows=source.skipped, **kwargs)

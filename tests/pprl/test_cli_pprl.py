@@ -8,9 +8,10 @@ import os
 from pprl_world import COURT_HEADER, read_csv, write_csv
 from typer.testing import CliRunner
 
-from sijill import pprl
 from sijill.cli import app
-from sijill.pprl.keys import HOLDER_SECRET, LINKAGE_SECRET, REGISTRY_SECRET
+from sijill.pprl.format import TrustStore, open_package
+from sijill.pprl.format.keyfiles import HOLDER_SECRET, LINKAGE_SECRET, REGISTRY_SECRET
+from sijill.pprl.holder import HolderKeys
 
 runner = CliRunner()
 
@@ -61,7 +62,7 @@ def test_encode_writes_the_package_and_says_what_stays_here(world, tmp_path):
     # Rich may wrap the long temporary path anywhere, even inside the file name: compare without spaces.
     assert "records encoded" in said(result) and "keep" in said(result)
     assert "courts.pkg.map.csv" in said(result).replace(" ", "")
-    assert pprl.open_package(out, pprl.TrustStore.from_dir(world / "keys" / "registry")).agency == "courts"
+    assert open_package(out, TrustStore.from_dir(world / "keys" / "registry")).agency == "courts"
     again = runner.invoke(app, ["encode", str(world / "courts.csv"), "--schema", str(world / "courts.yaml"),
                                 "--keys", str(world / "keys" / "courts"), "--out", str(out), "--workers", "1"])
     assert again.exit_code == 1 and "already exists" in said(again)
@@ -94,6 +95,6 @@ def test_a_partner_follows_the_registry_into_the_next_cycle(tmp_path):
     runner.invoke(app, ["keys", "rotate", str(reg), "--cycle", "next"])
     result = runner.invoke(app, ["keys", "rotate", str(courts), "--join", str(reg)])
     assert result.exit_code == 0, result.output
-    assert pprl.HolderKeys.load(courts).cycle == pprl.HolderKeys.load(reg).cycle == "next"
-    assert (pprl.HolderKeys.load(courts).subkey("token/given_name").reveal()
-            == pprl.HolderKeys.load(reg).subkey("token/given_name").reveal())
+    assert HolderKeys.load(courts).cycle == HolderKeys.load(reg).cycle == "next"
+    assert (HolderKeys.load(courts).subkey("token/given_name").reveal()
+            == HolderKeys.load(reg).subkey("token/given_name").reveal())

@@ -9,8 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 from pprl_world import COURT_HEADER, REGISTRY, REGISTRY_HEADER, encode_file, read_csv, write_csv
 
-from sijill import pprl
-from sijill.pprl.package import ENCODINGS, MANIFEST, SIGNATURE
+from sijill.pprl.format import NothingUsable, TrustStore, load_schema, open_package
+from sijill.pprl.format.package import ENCODINGS, MANIFEST, SIGNATURE
+from sijill.pprl.format.schema import schema_from_dict
+from sijill.pprl.holder import EncodeResult, HolderKeys, encode
 
 TOKENS = ["national_id", "given_name", "given_name_canonical", "given_name_skeleton", "father_name",
           "grandfather_name", "surname", "surname_key", "mother_name", "mother_first", "birth_year", "birth_month",
@@ -18,9 +20,9 @@ TOKENS = ["national_id", "given_name", "given_name_canonical", "given_name_skele
           "block_given_father_year"]
 
 
-def by_record(result: pprl.EncodeResult, world) -> dict[str, dict]:
+def by_record(result: EncodeResult, world) -> dict[str, dict]:
     """The package's rows of real records, keyed by the holder's record id (through the local map)."""
-    table = pprl.open_package(result.package, pprl.TrustStore.from_dir(world / "keys" / "registry")).read()
+    table = open_package(result.package, TrustStore.from_dir(world / "keys" / "registry")).read()
     rows = {r["ref"]: r for r in table.to_pylist()}
     return {m["record_id"]: rows[m["ref"]] for m in read_csv(result.map) if m["dummy"] == "false"}
 
@@ -120,7 +122,7 @@ def test_bad_values_are_reported_and_their_fields_encoded_as_missing(world, tmp_
 
 def test_nothing_usable_fails_and_leaves_the_report(world, tmp_path):
     write_csv(world / "empty.csv", COURT_HEADER, [["C-1", "", "", "", "1990", "x", "y"]])
-    with pytest.raises(pprl.NothingUsable, match="no row has anything to match on"):
+    with pytest.raises(NothingUsable, match="no row has anything to match on"):
         encode_file(world, "empty", tmp_path / "empty.pkg", schema="courts", keys="courts")
     assert not (tmp_path / "empty.pkg").exists() and not (tmp_path / "empty.pkg.map.csv").exists()
     assert read_csv(tmp_path / "empty.pkg.errors.csv")[-1]["field"] == "*"
@@ -153,12 +155,12 @@ def test_other_readers_give_the_same_encodings(world, tmp_path):
                    world / "registry-p.parquet")
     from sijill.tabular import read_batches
 
-    keys, schema = pprl.HolderKeys.load(world / "keys" / "registry"), pprl.load_schema(world / "registry.yaml")
+    keys, schema = HolderKeys.load(world / "keys" / "registry"), load_schema(world / "registry.yaml")
     expected = {k: {c: v for c, v in r.items() if c not in ("ref", "payload")}
                 for k, r in by_record(encode_file(world, "registry", tmp_path / "csv.pkg"), world).items()}
     for name in ("registry-x.xlsx", "registry-p.parquet"):
         source = read_batches(world / name)
-        result = pprl.encode(source.batches, schema, keys, tmp_path / f"{name}.pkg")
+        result = encode(source.batches, schema, keys, tmp_path / f"{name}.pkg")
         got = {k: {c: v for c, v in r.items() if c not in ("ref", "payload")}
                for k, r in by_record(result, world).items()}
         assert got == expected, name
@@ -176,12 +178,12 @@ def test_unsplittable_rows_are_reported_and_later_rows_keep_their_numbers(world,
 
 
 def test_worker_processes_give_the_same_encodings(world, tmp_path):
-    keys, schema = pprl.HolderKeys.load(world / "keys" / "registry"), pprl.load_schema(world / "registry.yaml")
+    keys, schema = HolderKeys.load(world / "keys" / "registry"), load_schema(world / "registry.yaml")
     people = [dict(zip(REGISTRY_HEADER, (f"P{i:04d}", *REGISTRY[i % 5][1:]), strict=True)) for i in range(200)]
     batches = [{h: [p[h] for p in people[i : i + 50]] for h in REGISTRY_HEADER} for i in range(0, len(people), 50)]
-    one = pprl.encode(batches, schema, keys, tmp_path / "one.pkg")
+    one = encode(batches, schema, keys, tmp_path / "one.pkg")
     arrow = [pa.record_batch({h: pa.array(b[h], pa.string()) for h in REGISTRY_HEADER}) for b in batches]
-    two = pprl.encode(arrow, schema, keys, tmp_path / "two.pkg", workers=2)  # handed over in shared memory
+    two = encode(arrow, schema, keys, tmp_path / "two.pkg", workers=2)  # handed over in shared memory
     a, b = by_record(one, world), by_record(two, world)
     assert a.keys() == b.keys() and len(a) == 200
     strip = ("ref", "payload")
@@ -192,7 +194,7 @@ def test_worker_processes_give_the_same_encodings(world, tmp_path):
 
 def test_dummies_share_the_shape_of_real_records(world, packages):
     result = packages["registry"]
-    table = pprl.open_package(result.package, pprl.TrustStore.from_dir(world / "keys" / "registry")).read()
+    table = open_package(result.package, TrustStore.from_dir(world / "keys" / "registry")).read()
     dummies = {m["ref"] for m in read_csv(result.map) if m["dummy"] == "true"}
     real_ids = {r["national_id"] for r in table.to_pylist() if r["ref"] not in dummies}
     for row in table.to_pylist():
@@ -205,13 +207,13 @@ def test_dummies_share_the_shape_of_real_records(world, packages):
 def test_the_hardened_profile_is_deterministic_per_record_but_not_per_name(world, tmp_path):
     import yaml
 
-    keys = pprl.HolderKeys.load(world / "keys" / "registry")
+    keys = HolderKeys.load(world / "keys" / "registry")
     data = yaml.safe_load((world / "registry.yaml").read_text(encoding="utf-8"))
-    schema = pprl.schema.schema_from_dict({**data, "encoding": {"profile": "hardened"}})
+    schema = schema_from_dict({**data, "encoding": {"profile": "hardened"}})
     twins = [dict(zip(REGISTRY_HEADER, (rid, *REGISTRY[0][1:]), strict=True)) for rid in ("T1", "T2")]
     batch = {h: [t[h] for t in twins] for h in REGISTRY_HEADER}
-    first = pprl.encode([batch], schema, keys, tmp_path / "a.pkg")
-    again = pprl.encode([batch], schema, keys, tmp_path / "b.pkg")
+    first = encode([batch], schema, keys, tmp_path / "a.pkg")
+    again = encode([batch], schema, keys, tmp_path / "b.pkg")
     a, b = by_record(first, world), by_record(again, world)
     assert "given_name" not in a["T1"] and "given_name_bloom" in a["T1"]
     assert a["T1"]["given_name_bloom"] == b["T1"]["given_name_bloom"], "one record, one encoding"
@@ -221,14 +223,14 @@ def test_the_hardened_profile_is_deterministic_per_record_but_not_per_name(world
 
 def test_forgetting_the_caches_between_batches_changes_no_encoding(world, tmp_path, monkeypatch):
     """Memory is bounded by forgetting cached values once there are many; a batch must never lose its own."""
-    from sijill.pprl import encoder
+    from sijill.pprl.holder import encoder
 
-    keys, schema = pprl.HolderKeys.load(world / "keys" / "registry"), pprl.load_schema(world / "registry.yaml")
+    keys, schema = HolderKeys.load(world / "keys" / "registry"), load_schema(world / "registry.yaml")
     people = [dict(zip(REGISTRY_HEADER, (f"P{i:04d}", *REGISTRY[i % 5][1:]), strict=True)) for i in range(100)]
     batches = [{h: [p[h] for p in people[i : i + 25]] for h in REGISTRY_HEADER} for i in range(0, len(people), 25)]
-    kept = by_record(pprl.encode(batches, schema, keys, tmp_path / "kept.pkg"), world)
+    kept = by_record(encode(batches, schema, keys, tmp_path / "kept.pkg"), world)
     monkeypatch.setattr(encoder, "_CACHE_LIMIT", 1)  # forget everything after every batch
-    forgot = by_record(pprl.encode(batches, schema, keys, tmp_path / "forgot.pkg"), world)
+    forgot = by_record(encode(batches, schema, keys, tmp_path / "forgot.pkg"), world)
     strip = ("ref", "payload")
     assert kept.keys() == forgot.keys() and len(kept) == 100
     assert all({c: v for c, v in kept[k].items() if c not in strip} ==

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sijill import pprl
-from sijill.pprl.schema import schema_from_dict
+from sijill.pprl.format import LinkageSchema, SchemaError, TrustStore, encoding_spec, open_package
+from sijill.pprl.format.schema import schema_from_dict
+from sijill.pprl.holder import HolderKeys, init_keys
+from sijill.pprl.holder import encode as encode_package
 from sijill.tabular import read_batches
 
 HEADER = ["id", "name", "surname", "dob", "street", "town", "postcode"]
@@ -22,7 +24,7 @@ EXTRA = {"street": "text", "town": "text", "postcode": "exact"}
 
 
 def schema(agency: str, extra: dict | None = EXTRA, mapped: tuple[str, ...] = ("street", "town", "postcode"),
-           profile: str = "default") -> pprl.LinkageSchema:
+           profile: str = "default") -> LinkageSchema:
     fields = {"given_name": "name", "surname": "surname", "birth_date": "dob", **{f: f for f in mapped}}
     data = {"agency": agency, "record_id": "id", "fields": fields, "encoding": {"profile": profile},
             "package": {"dummy_share": 0, "pad_to": 1}}
@@ -34,8 +36,8 @@ def schema(agency: str, extra: dict | None = EXTRA, mapped: tuple[str, ...] = ("
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("extra")
-    pprl.init_keys(root / "keys" / "registry", "registry")
-    pprl.init_keys(root / "keys" / "bank", "bank", join=root / "keys" / "registry")
+    init_keys(root / "keys" / "registry", "registry")
+    init_keys(root / "keys" / "bank", "bank", join=root / "keys" / "registry")
     with open(root / "people.csv", "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(HEADER)
@@ -48,20 +50,20 @@ def cycle(tmp_path_factory) -> Path:
     return root
 
 
-def encode(root: Path, who: str, s: pprl.LinkageSchema, name: str) -> dict[str, dict]:
-    result = pprl.encode(read_batches(root / ("bank.csv" if who == "bank" else "people.csv")).batches, s,
-                         pprl.HolderKeys.load(root / "keys" / who), root / f"{name}.pkg", agency=who)
+def encode(root: Path, who: str, s: LinkageSchema, name: str) -> dict[str, dict]:
+    result = encode_package(read_batches(root / ("bank.csv" if who == "bank" else "people.csv")).batches, s,
+                         HolderKeys.load(root / "keys" / who), root / f"{name}.pkg", agency=who)
     with open(f"{result.package}.map.csv", encoding="utf-8-sig") as f:
         ids = {r["ref"]: r["record_id"] for r in csv.DictReader(f)}
-    return {ids[r["ref"]]: r for r in pprl.open_package(result.package, trust(root)).read().to_pylist()}
+    return {ids[r["ref"]]: r for r in open_package(result.package, trust(root)).read().to_pylist()}
 
 
-def trust(root: Path) -> pprl.TrustStore:
+def trust(root: Path) -> TrustStore:
     folder = root / "trusted"
     folder.mkdir(exist_ok=True)
     for who in ("registry", "bank"):
         (folder / f"{who}.pub").write_bytes((root / "keys" / who / "holder.pub").read_bytes())
-    return pprl.TrustStore.from_dir(folder)
+    return TrustStore.from_dir(folder)
 
 
 def test_extra_fields_are_keyed_tokens_and_filters_equal_across_holders(cycle):
@@ -96,14 +98,14 @@ def test_a_declared_field_a_holder_lacks_is_missing_and_the_package_opens(cycle)
 
 
 def test_packages_without_extra_fields_keep_their_columns_and_hash():
-    plain = pprl.encoding_spec()
+    plain = encoding_spec()
     assert "extra" not in plain.as_dict(), "the hash of a cycle without extra fields is the one it had"
     spec = schema("x").encoding
     assert spec.hash != plain.hash, "extra fields are part of the cycle's encoding"
     assert {c for c, _, _ in spec.columns()} - {c for c, _, _ in plain.columns()} == {
         "extra_street", "extra_street_bloom", "extra_town", "extra_town_bloom", "extra_postcode"}
     written = spec.as_dict()  # as the manifest holds it
-    read = pprl.encoding_spec({k: written[k] for k in ("profile", "bloom", "hardening", "blocking", "extra")})
+    read = encoding_spec({k: written[k] for k in ("profile", "bloom", "hardening", "blocking", "extra")})
     assert read == spec and read.hash == spec.hash, "read back from a manifest"
 
 
@@ -118,12 +120,12 @@ def test_the_hardened_profile_keeps_only_the_filters_of_text_fields():
     ({"Town Name": "text"}, "lower-case ASCII"),
 ])
 def test_bad_extra_fields_say_what_to_fix(extra, message):
-    with pytest.raises(pprl.SchemaError, match=message):
+    with pytest.raises(SchemaError, match=message):
         schema("x", extra=extra, mapped=())
 
 
 def test_a_field_not_declared_as_extra_is_refused():
-    with pytest.raises(pprl.SchemaError, match="declare others under extra"):
+    with pytest.raises(SchemaError, match="declare others under extra"):
         schema("x", extra=None, mapped=("town",))
 
 
@@ -135,7 +137,7 @@ def test_an_extra_field_can_take_part_in_a_blocking_token(cycle):
                           "encoding": {"blocking": blocking}, "package": {"dummy_share": 0, "pad_to": 1}})
     rows = encode(cycle, "registry", s, "blocked")
     assert rows["A1"]["block_date_town"] is not None and rows["A1"]["block_date_town"] != rows["A2"]["block_date_town"]
-    with pytest.raises(pprl.SchemaError, match=r"unknown values extra\.suburb"):
+    with pytest.raises(SchemaError, match=r"unknown values extra\.suburb"):
         schema_from_dict({"record_id": "id", "fields": {"given_name": "n"}, "extra": EXTRA,
                           "encoding": {"blocking": {"x": ["birth_date.full", "extra.suburb"]}}})
 
@@ -145,8 +147,9 @@ def test_a_dummy_takes_all_its_extra_fields_from_one_record(cycle):
     s = schema_from_dict({"agency": "registry", "record_id": "id", "extra": EXTRA,
                           "fields": {"given_name": "name", "birth_date": "dob", "town": "town", "postcode": "postcode"},
                           "package": {"dummy_share": 1.0, "pad_to": 1}})
-    keys = pprl.HolderKeys.load(cycle / "keys" / "registry")
-    result = pprl.encode(read_batches(cycle / "people.csv").batches, s, keys, cycle / "dummies.pkg", agency="registry")
-    rows = pprl.open_package(result.package, trust(cycle)).read(["extra_town", "extra_postcode"]).to_pylist()
+    keys = HolderKeys.load(cycle / "keys" / "registry")
+    result = encode_package(read_batches(cycle / "people.csv").batches, s, keys, cycle / "dummies.pkg",
+                            agency="registry")
+    rows = open_package(result.package, trust(cycle)).read(["extra_town", "extra_postcode"]).to_pylist()
     assert len(rows) == 6
     assert len({(r["extra_town"], r["extra_postcode"]) for r in rows}) == 3, "only the real records' pairs"

@@ -8,10 +8,10 @@ import pyarrow as pa
 from nacl import bindings
 
 from sijill import identity
-from sijill.pprl.encoder import RecordEncoder
-from sijill.pprl.keys import Secret
-from sijill.pprl.payload import NONCE, encrypt_array
-from sijill.pprl.tokens import Tokenizer
+from sijill.pprl.format.keyfiles import Secret
+from sijill.pprl.holder.encoder import RecordEncoder
+from sijill.pprl.holder.payload import NONCE, encrypt_array
+from sijill.pprl.holder.tokens import Tokenizer
 
 IDS = ["123456789012", "١٢٣٤٥٦٧٨٩٠١٢", "۱۲۳۴۵۶۷۸۹۰۱۲", "1234 5678 9012", "12345678901", "1234567890123",
        "111111111111", "١١١١١١١١١١١١", "12345678901a", "", "   ", None, "߁߂߃߄߅߆߇߈߉߀߁߂", " 123456789012",
@@ -53,7 +53,7 @@ def test_blocking_tokens_of_two_or_three_values_packed_in_one_key_are_the_joined
     must be the one of the values joined, as the per-combination path computes it, batch after batch."""
     import numpy as np
 
-    from sijill.pprl.vocab import Interner
+    from sijill.pprl.holder.vocab import Interner
 
     class Stub:
         _intern = Interner()

@@ -9,9 +9,11 @@ import pytest
 from pprl_world import read_csv
 from typer.testing import CliRunner
 
-from sijill import pprl
 from sijill.cli import app
-from sijill.pprl.tokens import dice
+from sijill.pprl.format import Package, PackageError, TrustStore, hits_table, open_package, read_hits, write_hits
+from sijill.pprl.holder import HolderKeys
+from sijill.pprl.holder.tokens import dice
+from sijill.pprl.registry import RegistryKeys, open_hits
 
 runner = CliRunner()
 
@@ -22,7 +24,7 @@ def said(result) -> str:
 DICE = "2 * bit_count(r.{f}::BIT & p.{f}::BIT) / (bit_count(r.{f}::BIT) + bit_count(p.{f}::BIT))"
 
 
-def stand_in_hub(registry: pprl.Package, partner: pprl.Package) -> pa.Table:
+def stand_in_hub(registry: Package, partner: Package) -> pa.Table:
     """The exact class of the cascade: same national-ID token and at least one agreeing name part.
 
     Only what a hub has is used: the packages (no key). The real engine is ``sijill.linkage``.
@@ -36,7 +38,7 @@ def stand_in_hub(registry: pprl.Package, partner: pprl.Package) -> pa.Table:
         where r.given_name = p.given_name or r.father_name = p.father_name
     """
     pairs = duckdb.sql(sql).fetchall()
-    return pprl.hits_table([
+    return hits_table([
         {"cycle": partner.manifest.cycle, "registry_ref": r_ref, "agency": partner.agency, "partner_ref": p_ref,
          "match_class": "exact", "probability": 1.0, "match_weight": 20.0,
          "explanation": [{"field": "national_id", "level": "exact", "weight": 15.0},
@@ -47,15 +49,15 @@ def stand_in_hub(registry: pprl.Package, partner: pprl.Package) -> pa.Table:
 
 
 @pytest.fixture
-def hub(world, packages) -> list[pprl.Package]:
-    trust = pprl.TrustStore.from_dir(world / "keys" / "registry")
-    return [pprl.open_package(packages[w].package, trust) for w in ("registry", "courts")]
+def hub(world, packages) -> list[Package]:
+    trust = TrustStore.from_dir(world / "keys" / "registry")
+    return [open_package(packages[w].package, trust) for w in ("registry", "courts")]
 
 
 @pytest.fixture
 def hits(hub, tmp_path) -> pa.Table:
     table = stand_in_hub(*hub)
-    pprl.write_hits(tmp_path / "hits.parquet", table, hub)
+    write_hits(tmp_path / "hits.parquet", table, hub)
     return table
 
 
@@ -80,27 +82,27 @@ def test_the_registry_opens_its_hits(world, packages, hits, tmp_path):
 
 
 def test_hits_on_dummies_are_dropped(world, packages, tmp_path):
-    trust = pprl.TrustStore.from_dir(world / "keys" / "registry")
-    courts = pprl.open_package(packages["courts"].package, trust)
+    trust = TrustStore.from_dir(world / "keys" / "registry")
+    courts = open_package(packages["courts"].package, trust)
     dummy = next(m["ref"] for m in read_csv(packages["courts"].map) if m["dummy"] == "true")
     registry_dummy = next(m["ref"] for m in read_csv(packages["registry"].map) if m["dummy"] == "true")
     registry_real = next(m["ref"] for m in read_csv(packages["registry"].map) if m["dummy"] == "false")
     rows = {r["ref"]: r for r in courts.read().to_pylist()}
-    table = pprl.hits_table([
+    table = hits_table([
         {"cycle": courts.manifest.cycle, "registry_ref": reg, "agency": "courts", "partner_ref": dummy,
          "match_class": "review", "probability": 0.5, "match_weight": 0.0, "explanation": None,
          "payload_key": courts.manifest.sealed_payload_key, "payload": rows[dummy]["payload"]}
         for reg in (registry_real, registry_dummy)])
-    pprl.write_hits(tmp_path / "hits.parquet", table, [courts])
-    opened = pprl.open_hits(tmp_path / "hits.parquet", pprl.RegistryKeys.load(world / "keys" / "registry"),
-                            [packages["registry"].map], pprl.TrustStore.from_dir(world / "keys" / "registry"))
+    write_hits(tmp_path / "hits.parquet", table, [courts])
+    opened = open_hits(tmp_path / "hits.parquet", RegistryKeys.load(world / "keys" / "registry"),
+                            [packages["registry"].map], TrustStore.from_dir(world / "keys" / "registry"))
     assert opened.rows == [] and opened.dropped_dummies == 2
 
 
 def test_a_swapped_payload_is_refused_by_the_command(world, packages, hub, hits, tmp_path):
     swapped = hits.set_column(hits.schema.get_field_index("payload"), "payload",
                               pa.array(list(reversed(hits["payload"].to_pylist())), pa.binary()))
-    pprl.write_hits(tmp_path / "swapped.parquet", swapped, hub)
+    write_hits(tmp_path / "swapped.parquet", swapped, hub)
     result = runner.invoke(app, ["hits", "open", str(tmp_path / "swapped.parquet"), "--keys",
                                  str(world / "keys" / "registry"), "--map", str(packages["registry"].map),
                                  "--out", str(tmp_path / "x.csv")])
@@ -111,16 +113,16 @@ def test_a_payload_forged_with_the_registry_public_key_is_refused(world, package
     """The registry's key is public: anyone can seal to it. Only the key the partner signed is accepted."""
     from nacl.public import PublicKey, SealedBox
 
-    from sijill.pprl.keys import Secret
-    from sijill.pprl.payload import Plaintexts, encrypt
+    from sijill.pprl.format.keyfiles import Secret
+    from sijill.pprl.holder.payload import Plaintexts, encrypt
 
-    registry_public = pprl.HolderKeys.load(world / "keys" / "courts").registry_public
+    registry_public = HolderKeys.load(world / "keys" / "courts").registry_public
     forged_key = Secret(bytes(32))
     ref = hits["partner_ref"][0].as_py()
     payload = encrypt(forged_key, Plaintexts("courts", ("court",)).records([ref], ["C-99"], [["forged"]]))[0]
     forged = hits.slice(0, 1).to_pylist()[0] | {
         "payload_key": SealedBox(PublicKey(registry_public)).encrypt(forged_key.reveal()), "payload": payload}
-    pprl.write_hits(tmp_path / "forged.parquet", pprl.hits_table([forged]), hub)
+    write_hits(tmp_path / "forged.parquet", hits_table([forged]), hub)
     result = runner.invoke(app, ["hits", "open", str(tmp_path / "forged.parquet"), "--keys",
                                  str(world / "keys" / "registry"), "--map", str(packages["registry"].map),
                                  "--out", str(tmp_path / "x.csv")])
@@ -128,8 +130,8 @@ def test_a_payload_forged_with_the_registry_public_key_is_refused(world, package
 
 
 def test_hits_carry_the_manifests_of_every_agency_they_name(hub, hits, tmp_path):
-    with pytest.raises(pprl.PackageError, match="packages were not given: courts"):
-        pprl.write_hits(tmp_path / "x.parquet", hits, [hub[0]])
+    with pytest.raises(PackageError, match="packages were not given: courts"):
+        write_hits(tmp_path / "x.parquet", hits, [hub[0]])
 
 
 def test_a_partner_cannot_open_hits(world, packages, hits, tmp_path):
@@ -140,18 +142,18 @@ def test_a_partner_cannot_open_hits(world, packages, hits, tmp_path):
 
 
 def test_hits_must_follow_the_schema(tmp_path):
-    with pytest.raises(pprl.PackageError, match="unknown match classes"):
-        pprl.hits_table([{"cycle": "c", "registry_ref": "a", "agency": "x", "partner_ref": "b",
+    with pytest.raises(PackageError, match="unknown match classes"):
+        hits_table([{"cycle": "c", "registry_ref": "a", "agency": "x", "partner_ref": "b",
                           "match_class": "certain", "probability": 1.0, "match_weight": 1.0, "explanation": [],
                           "payload_key": b"", "payload": b""}])
     pq.write_table(pa.table({"x": [1]}), tmp_path / "other.parquet")
-    with pytest.raises(pprl.PackageError, match="not a hits file"):
-        pprl.read_hits(tmp_path / "other.parquet")
+    with pytest.raises(PackageError, match="not a hits file"):
+        read_hits(tmp_path / "other.parquet")
 
 
 def test_the_hub_can_compare_bloom_filters_in_sql(world, packages):
-    trust = pprl.TrustStore.from_dir(world / "keys" / "registry")
-    registry, courts = (pprl.open_package(packages[w].package, trust) for w in ("registry", "courts"))
+    trust = TrustStore.from_dir(world / "keys" / "registry")
+    registry, courts = (open_package(packages[w].package, trust) for w in ("registry", "courts"))
     sql = f"""select r.given_name_bloom, p.given_name_bloom, {DICE.format(f="given_name_bloom")}
               from read_parquet('{registry.encodings_path}') r, read_parquet('{courts.encodings_path}') p
               where r.given_name_bloom is not null and p.given_name_bloom is not null limit 50"""

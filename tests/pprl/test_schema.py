@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sijill import pprl
-from sijill.pprl.schema import schema_from_dict
+from sijill.pprl.format import HITS_SCHEMA, SchemaError, TrustStore, encoding_spec, open_package
+from sijill.pprl.format.schema import schema_from_dict
+from sijill.pprl.holder import encode, init_keys
 
 BASE = {"record_id": "id", "fields": {"given_name": "name", "birth_date": "dob"}}
 
@@ -27,7 +28,7 @@ BAD = [
 
 @pytest.mark.parametrize(("data", "message"), BAD, ids=[m for _, m in BAD])
 def test_bad_schemas_say_what_to_fix(data, message):
-    with pytest.raises(pprl.SchemaError, match=message):
+    with pytest.raises(SchemaError, match=message):
         schema_from_dict(data, "s.yaml")
 
 
@@ -42,7 +43,7 @@ def test_several_columns_join_into_one_field_and_defaults_apply():
 
 def test_missing_columns_are_named():
     schema = schema_from_dict(BASE, "s.yaml")
-    with pytest.raises(pprl.SchemaError, match="missing: dob"):
+    with pytest.raises(SchemaError, match="missing: dob"):
         schema.check_header(["id", "name"], "in.csv")
 
 
@@ -56,7 +57,7 @@ def test_the_encoding_hash_ignores_layout_and_local_settings():
 
 
 def test_hardened_profile_drops_exact_name_tokens_and_balances_filters():
-    spec = pprl.encoding_spec({"profile": "hardened"})
+    spec = encoding_spec({"profile": "hardened"})
     names = [c for c, _, _ in spec.columns()]
     assert "given_name" not in names and "given_name_skeleton" not in names
     assert "given_name_bloom" in names and spec.bloom_bytes == 2 * spec.bloom.bits // 8
@@ -64,36 +65,36 @@ def test_hardened_profile_drops_exact_name_tokens_and_balances_filters():
 
 
 def test_every_column_is_documented():
-    for name, _, doc in pprl.encoding_spec().columns():
+    for name, _, doc in encoding_spec().columns():
         assert doc, name
-    for field in pprl.HITS_SCHEMA:
+    for field in HITS_SCHEMA:
         assert field.metadata[b"doc"], field.name
 
 
 def test_the_package_schema_round_trips_through_the_manifest():
-    spec = pprl.encoding_spec({"profile": "hardened", "blocking": {"b": ["sex", "birth_date.year"]}})
+    spec = encoding_spec({"profile": "hardened", "blocking": {"b": ["sex", "birth_date.year"]}})
     d = spec.as_dict()
-    again = pprl.encoding_spec({k: d[k] for k in ("profile", "bloom", "hardening", "blocking")})
+    again = encoding_spec({k: d[k] for k in ("profile", "bloom", "hardening", "blocking")})
     assert again == spec and again.hash == spec.hash
 
 
 def test_latin_letters_in_bloom_filters_are_a_cycle_setting_that_leaves_default_hashes_alone():
-    default = pprl.encoding_spec()
-    letters = pprl.encoding_spec({"bloom": {"latin": "letters"}})
+    default = encoding_spec()
+    letters = encoding_spec({"bloom": {"latin": "letters"}})
     assert "latin" not in default.as_dict()["bloom"], "packages encoded before the setting keep their hash"
     assert letters.hash != default.hash and letters.as_dict()["bloom"]["latin"] == "letters"
-    again = pprl.encoding_spec({k: letters.as_dict()[k] for k in ("profile", "bloom", "hardening", "blocking")})
+    again = encoding_spec({k: letters.as_dict()[k] for k in ("profile", "bloom", "hardening", "blocking")})
     assert again == letters
-    with pytest.raises(pprl.SchemaError, match=r"bloom\.latin"):
-        pprl.encoding_spec({"bloom": {"latin": "cyrillic"}})
+    with pytest.raises(SchemaError, match=r"bloom\.latin"):
+        encoding_spec({"bloom": {"latin": "cyrillic"}})
 
 
 def test_latin_letters_keep_short_vowels_apart_in_the_filters():
     """Bloom filters of Latin names from their Arabic form lose the short vowels (Tom = Tim = تم);
     from their own letters they stay apart, as a cycle of Latin-script holders needs."""
-    from sijill.pprl.keys import Secret
-    from sijill.pprl.tokens import BloomEncoder
-    from sijill.pprl.vocab import Interner, NameVocab
+    from sijill.pprl.format.keyfiles import Secret
+    from sijill.pprl.holder.tokens import BloomEncoder
+    from sijill.pprl.holder.vocab import Interner, NameVocab
 
     def filters(spec) -> tuple[bytes, bytes]:
         key = Secret(b"k" * 32)
@@ -102,37 +103,37 @@ def test_latin_letters_keep_short_vowels_apart_in_the_filters():
         rows = vocab.array("bloom")
         return bytes(rows[0]), bytes(rows[1])
 
-    arabic = filters(pprl.encoding_spec())
-    letters = filters(pprl.encoding_spec({"bloom": {"latin": "letters"}}))
+    arabic = filters(encoding_spec())
+    letters = filters(encoding_spec({"bloom": {"latin": "letters"}}))
     assert arabic[0] == arabic[1]
     assert letters[0] != letters[1]
 
 
 def test_a_blocking_token_in_any_order_is_a_setting_of_its_own():
-    spec = pprl.encoding_spec({"blocking": {"names": {"any_order": ["given_name.skeleton", "surname.skeleton"]},
+    spec = encoding_spec({"blocking": {"names": {"any_order": ["given_name.skeleton", "surname.skeleton"]},
                                             "gy": ["given_name.skeleton", "birth_date.year"]}})
     assert [b.any_order for b in spec.blocking] == [True, False]
     d = spec.as_dict()
     assert d["blocking"] == [["names", {"any_order": ["given_name.skeleton", "surname.skeleton"]}],
                              ["gy", ["given_name.skeleton", "birth_date.year"]]]
-    again = pprl.encoding_spec({k: d[k] for k in ("profile", "bloom", "hardening", "blocking")})
+    again = encoding_spec({k: d[k] for k in ("profile", "bloom", "hardening", "blocking")})
     assert again == spec and again.hash == spec.hash
-    ordered = pprl.encoding_spec({"blocking": {"names": ["given_name.skeleton", "surname.skeleton"]}})
-    assert ordered.hash != pprl.encoding_spec({"blocking": {"names": {"any_order": ["given_name.skeleton",
+    ordered = encoding_spec({"blocking": {"names": ["given_name.skeleton", "surname.skeleton"]}})
+    assert ordered.hash != encoding_spec({"blocking": {"names": {"any_order": ["given_name.skeleton",
                                                                                      "surname.skeleton"]}}}).hash
-    with pytest.raises(pprl.SchemaError, match="one kind"):
-        pprl.encoding_spec({"blocking": {"x": {"any_order": ["given_name.skeleton", "birth_date.year"]}}})
-    with pytest.raises(pprl.SchemaError, match="any_order"):
-        pprl.encoding_spec({"blocking": {"x": {"sorted": ["given_name.skeleton", "surname.skeleton"]}}})
+    with pytest.raises(SchemaError, match="one kind"):
+        encoding_spec({"blocking": {"x": {"any_order": ["given_name.skeleton", "birth_date.year"]}}})
+    with pytest.raises(SchemaError, match="any_order"):
+        encoding_spec({"blocking": {"x": {"sorted": ["given_name.skeleton", "surname.skeleton"]}}})
 
 
 def test_a_name_written_in_the_surnames_place_keeps_its_any_order_token(tmp_path):
     """FEBRL-like files swap given name and surname; the any-order token is the same for both writings
     (under the same keys), the ordered token is not."""
-    from sijill.pprl.keys import HolderKeys
-    from sijill.pprl.schema import schema_from_dict
+    from sijill.pprl.format.schema import schema_from_dict
+    from sijill.pprl.holder.keys import HolderKeys
 
-    pprl.init_keys(tmp_path / "keys", "registry")
+    init_keys(tmp_path / "keys", "registry")
     blocking = {"names": {"any_order": ["given_name.skeleton", "surname.skeleton"]},
                 "ordered": ["given_name.skeleton", "surname.skeleton"]}
     schema = schema_from_dict({"agency": "registry", "record_id": "id",
@@ -140,8 +141,8 @@ def test_a_name_written_in_the_surnames_place_keeps_its_any_order_token(tmp_path
                                "encoding": {"blocking": blocking}, "package": {"dummy_share": 0, "pad_to": 1}})
     batch = {"id": ["a", "b", "c"], "given": ["michaela", "neumann", "michaela"],
              "surname": ["neumann", "michaela", "green"]}
-    result = pprl.encode([batch], schema, HolderKeys.load(tmp_path / "keys"), tmp_path / "x.pkg")
-    table = pprl.open_package(result.package, pprl.TrustStore.from_dir(tmp_path / "keys")).read()
+    result = encode([batch], schema, HolderKeys.load(tmp_path / "keys"), tmp_path / "x.pkg")
+    table = open_package(result.package, TrustStore.from_dir(tmp_path / "keys")).read()
     with open(result.map, encoding="utf-8-sig") as f:
         import csv
 

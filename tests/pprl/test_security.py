@@ -17,10 +17,27 @@ import pyarrow.ipc as ipc
 import pytest
 from pprl_world import COURT, REGISTRY, read_csv
 
-from sijill import identity, pprl
-from sijill.pprl.keys import SECRET_SUFFIX
-from sijill.pprl.package import ENCODINGS, MANIFEST, SIGNATURE
-from sijill.pprl.payload import PayloadOpener
+from sijill import identity
+from sijill.pprl.format import (
+    IncompatiblePackage,
+    KeyFileError,
+    Package,
+    PayloadError,
+    TamperedPackage,
+    TrustStore,
+    UnknownHolder,
+    UnsignedPackage,
+    hits_table,
+    open_package,
+    open_packages,
+    read_hits,
+    write_hits,
+)
+from sijill.pprl.format.keyfiles import SECRET_SUFFIX
+from sijill.pprl.format.package import ENCODINGS, MANIFEST, SIGNATURE
+from sijill.pprl.holder import EncodeResult, HolderKeys, init_keys
+from sijill.pprl.registry import RegistryKeys
+from sijill.pprl.registry.payload import PayloadOpener
 
 # --- no clear value in a package -------------------------------------------------------------------------
 
@@ -62,7 +79,7 @@ def _needles(rows) -> set[bytes]:
     return out
 
 
-def _haystacks(path: Path, trust: pprl.TrustStore) -> tuple[bytes, bytes]:
+def _haystacks(path: Path, trust: TrustStore) -> tuple[bytes, bytes]:
     """Everything in the package (its files, and its table uncompressed: a value would hide in zstd), and
     its non-random part (manifest, signature, schema), where even short values are sought.
 
@@ -72,7 +89,7 @@ def _haystacks(path: Path, trust: pprl.TrustStore) -> tuple[bytes, bytes]:
     chance (it failed one CI run), so they are searched like the rest of the random part.
     """
     raw = b"".join(p.read_bytes() for p in sorted(path.iterdir()))
-    table = pprl.open_package(path, trust).read()
+    table = open_package(path, trust).read()
     sink = io.BytesIO()
     with ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
@@ -82,8 +99,8 @@ def _haystacks(path: Path, trust: pprl.TrustStore) -> tuple[bytes, bytes]:
 
 
 @pytest.fixture
-def trust(world) -> pprl.TrustStore:
-    return pprl.TrustStore.from_dir(world / "keys" / "registry")
+def trust(world) -> TrustStore:
+    return TrustStore.from_dir(world / "keys" / "registry")
 
 
 @pytest.mark.parametrize(("who", "rows"), [("registry", REGISTRY), ("courts", COURT)])
@@ -97,7 +114,7 @@ def test_a_package_holds_no_clear_input_value(packages, trust, who, rows):
 
 
 def test_identifiers_and_dates_are_not_stored_as_numbers_either(world, packages):
-    table = pprl.open_package(packages["registry"].package, pprl.TrustStore.from_dir(world / "keys" / "registry"))
+    table = open_package(packages["registry"].package, TrustStore.from_dir(world / "keys" / "registry"))
     numbers = {int(row[1]) for row in REGISTRY} | {19850302, 1985, 1990, 1977, 2001, 1964}
     data = table.read()
     for name in data.column_names:
@@ -130,7 +147,7 @@ def copy(packages, tmp_path):
 
 
 def test_an_intact_package_from_a_trusted_holder_loads(copy, trust):
-    package = pprl.open_package(copy(), trust)
+    package = open_package(copy(), trust)
     assert package.agency == "courts" and package.manifest.holder == "courts"
     assert package.read().num_rows == package.manifest.records == 50
 
@@ -140,8 +157,8 @@ def test_a_changed_byte_in_the_encodings_is_refused(copy, trust):
     data = bytearray((path / ENCODINGS).read_bytes())
     data[len(data) // 2] ^= 0x01
     (path / ENCODINGS).write_bytes(bytes(data))
-    with pytest.raises(pprl.TamperedPackage, match="does not match its signed hash"):
-        pprl.open_package(path, trust)
+    with pytest.raises(TamperedPackage, match="does not match its signed hash"):
+        open_package(path, trust)
 
 
 def test_a_changed_manifest_is_refused(copy, trust):
@@ -149,15 +166,15 @@ def test_a_changed_manifest_is_refused(copy, trust):
     manifest = json.loads((path / MANIFEST).read_text())
     manifest["records"] = 49
     (path / MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(pprl.TamperedPackage, match="signature does not match"):
-        pprl.open_package(path, trust)
+    with pytest.raises(TamperedPackage, match="signature does not match"):
+        open_package(path, trust)
 
 
 def test_an_unsigned_package_is_refused(copy, trust):
     path = copy()
     (path / SIGNATURE).unlink()
-    with pytest.raises(pprl.UnsignedPackage, match="unsigned"):
-        pprl.open_package(path, trust)
+    with pytest.raises(UnsignedPackage, match="unsigned"):
+        open_package(path, trust)
 
 
 def test_a_package_from_an_unknown_holder_is_refused(world, copy, tmp_path):
@@ -165,40 +182,40 @@ def test_a_package_from_an_unknown_holder_is_refused(world, copy, tmp_path):
     only_registry = tmp_path / "hub-trust"
     only_registry.mkdir()
     shutil.copy(world / "keys" / "registry" / "holder.pub", only_registry / "registry.pub")
-    with pytest.raises(pprl.UnknownHolder, match=r"'courts'.*not among the trusted holders"):
-        pprl.open_package(path, pprl.TrustStore.from_dir(only_registry))
+    with pytest.raises(UnknownHolder, match=r"'courts'.*not among the trusted holders"):
+        open_package(path, TrustStore.from_dir(only_registry))
 
 
 def test_a_package_signed_by_an_impostor_in_a_trusted_name_is_refused(world, copy, trust, tmp_path):
     path = copy()
-    pprl.init_keys(tmp_path / "impostor", "courts", join=world / "keys" / "registry")
-    impostor = pprl.HolderKeys.load(tmp_path / "impostor")
+    init_keys(tmp_path / "impostor", "courts", join=world / "keys" / "registry")
+    impostor = HolderKeys.load(tmp_path / "impostor")
     manifest = json.loads((path / MANIFEST).read_text())
     manifest["signing_key"] = impostor.verify_key.hex()
     body = json.dumps(manifest).encode()
     (path / MANIFEST).write_bytes(body)
     (path / SIGNATURE).write_text(impostor.sign(body).hex())
-    with pytest.raises(pprl.UnknownHolder, match="not among the trusted"):
-        pprl.open_package(path, trust)
+    with pytest.raises(UnknownHolder, match="not among the trusted"):
+        open_package(path, trust)
 
 
 def test_a_file_slipped_into_a_package_is_refused(packages, copy, trust):
     path = copy()
     shutil.copy(packages["courts"].map, path / "courts.pkg.map.csv")
-    with pytest.raises(pprl.TamperedPackage, match=r"files the manifest does not list \(courts.pkg.map.csv\)"):
-        pprl.open_package(path, trust)
+    with pytest.raises(TamperedPackage, match=r"files the manifest does not list \(courts.pkg.map.csv\)"):
+        open_package(path, trust)
 
 
 def test_a_package_of_another_cycle_or_identity_version_is_refused(packages, trust):
     path = packages["courts"].package
-    with pytest.raises(pprl.IncompatiblePackage, match="cycle"):
-        pprl.open_package(path, trust, cycle="1999-01")
-    with pytest.raises(pprl.IncompatiblePackage, match="identity"):
-        pprl.open_package(path, trust, identity_version="0.0+old")
+    with pytest.raises(IncompatiblePackage, match="cycle"):
+        open_package(path, trust, cycle="1999-01")
+    with pytest.raises(IncompatiblePackage, match="identity"):
+        open_package(path, trust, identity_version="0.0+old")
 
 
 def test_packages_compared_together_must_share_cycle_identity_and_encoding(packages, trust):
-    both = pprl.open_packages([packages["registry"].package, packages["courts"].package], trust)
+    both = open_packages([packages["registry"].package, packages["courts"].package], trust)
     assert {p.agency for p in both} == {"registry", "courts"}
     assert len({p.manifest.encoding_hash for p in both}) == 1
 
@@ -206,47 +223,47 @@ def test_packages_compared_together_must_share_cycle_identity_and_encoding(packa
 # --- payloads open with the registry's private key only ---------------------------------------------------
 
 
-def _first_real(result: pprl.EncodeResult, trust) -> tuple[pprl.Package, dict]:
-    package = pprl.open_package(result.package, trust)
+def _first_real(result: EncodeResult, trust) -> tuple[Package, dict]:
+    package = open_package(result.package, trust)
     refs = {m["ref"] for m in read_csv(result.map) if m["dummy"] == "false"}
     return package, next(r for r in package.read().to_pylist() if r["ref"] in refs)
 
 
 def test_the_registry_opens_a_partner_payload(world, packages, trust):
     package, row = _first_real(packages["courts"], trust)
-    body = PayloadOpener(pprl.RegistryKeys.load(world / "keys" / "registry")).open(
+    body = PayloadOpener(RegistryKeys.load(world / "keys" / "registry")).open(
         package.manifest.sealed_payload_key, row["payload"], agency="courts", ref=row["ref"])
     assert body["id"] in {"C-17", "C-18", "C-19"} and set(body["f"]) == {"court", "contract_date"}
 
 
 def test_payloads_do_not_open_without_the_registry_private_key(world, packages, trust, tmp_path):
     package, row = _first_real(packages["courts"], trust)
-    with pytest.raises(pprl.KeyFileError, match="only the registry"):
-        pprl.RegistryKeys.load(world / "keys" / "courts")  # the partner itself cannot read what it sealed
-    pprl.init_keys(tmp_path / "other-registry", "registry")
-    other = PayloadOpener(pprl.RegistryKeys.load(tmp_path / "other-registry"))
-    with pytest.raises(pprl.PayloadError, match="no registry private key"):
+    with pytest.raises(KeyFileError, match="only the registry"):
+        RegistryKeys.load(world / "keys" / "courts")  # the partner itself cannot read what it sealed
+    init_keys(tmp_path / "other-registry", "registry")
+    other = PayloadOpener(RegistryKeys.load(tmp_path / "other-registry"))
+    with pytest.raises(PayloadError, match="no registry private key"):
         other.open(package.manifest.sealed_payload_key, row["payload"], agency="courts", ref=row["ref"])
 
 
 def test_a_payload_moved_to_another_record_or_agency_is_detected(world, packages, trust):
     package, row = _first_real(packages["courts"], trust)
-    opener = PayloadOpener(pprl.RegistryKeys.load(world / "keys" / "registry"))
+    opener = PayloadOpener(RegistryKeys.load(world / "keys" / "registry"))
     key = package.manifest.sealed_payload_key
-    with pytest.raises(pprl.PayloadError, match="belongs to another record"):
+    with pytest.raises(PayloadError, match="belongs to another record"):
         opener.open(key, row["payload"], agency="courts", ref="0" * 24)
-    with pytest.raises(pprl.PayloadError, match="belongs to another record"):
+    with pytest.raises(PayloadError, match="belongs to another record"):
         opener.open(key, row["payload"], agency="banks", ref=row["ref"])
     damaged = row["payload"][:-1] + bytes([row["payload"][-1] ^ 1])
-    with pytest.raises(pprl.PayloadError, match="damaged"):
+    with pytest.raises(PayloadError, match="damaged"):
         opener.open(key, damaged, agency="courts", ref=row["ref"])
 
 
 # --- the hub's side takes no secret and reads none --------------------------------------------------------
 
-HUB_API = [pprl.open_package, pprl.open_packages, pprl.TrustStore.from_dir, pprl.TrustStore.__init__,
-           pprl.TrustStore.verify, pprl.Package.read, pprl.Package.iter_batches, pprl.read_hits, pprl.write_hits,
-           pprl.hits_table]
+HUB_API = [open_package, open_packages, TrustStore.from_dir, TrustStore.__init__,
+           TrustStore.verify, Package.read, Package.iter_batches, read_hits, write_hits,
+           hits_table]
 SECRET_WORDS = ("secret", "private", "linkage", "keys", "key", "password", "seed")
 
 
@@ -271,11 +288,11 @@ def test_the_hub_loader_never_opens_a_secret_file(world, packages, monkeypatch):
     monkeypatch.setattr(builtins, "open", spy(real_open))
     monkeypatch.setattr(io, "open", spy(real_io_open))
     monkeypatch.setattr(os, "open", spy(real_os_open))
-    monkeypatch.setattr(pprl.HolderKeys, "load", lambda *a, **k: pytest.fail("the hub loaded holder keys"))
-    monkeypatch.setattr(pprl.RegistryKeys, "load", lambda *a, **k: pytest.fail("the hub loaded registry keys"))
-    trust = pprl.TrustStore.from_dir(world / "keys" / "registry")  # a key folder full of secrets, on purpose
+    monkeypatch.setattr(HolderKeys, "load", lambda *a, **k: pytest.fail("the hub loaded holder keys"))
+    monkeypatch.setattr(RegistryKeys, "load", lambda *a, **k: pytest.fail("the hub loaded registry keys"))
+    trust = TrustStore.from_dir(world / "keys" / "registry")  # a key folder full of secrets, on purpose
     for result in packages.values():
-        package = pprl.open_package(result.package, trust)
+        package = open_package(result.package, trust)
         package.read()
         list(package.iter_batches())
     assert opened, "the spy saw the loader's reads"

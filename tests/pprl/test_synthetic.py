@@ -10,7 +10,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sijill import pprl
+from sijill.pprl.format import (
+    TrustStore,
+    example_schemas,
+    hits_table,
+    load_schema,
+    open_package,
+    open_packages,
+    write_hits,
+)
+from sijill.pprl.holder import HolderKeys, encode, init_keys, trust_key
+from sijill.pprl.registry import RegistryKeys, open_hits
 from sijill.synth import generate_world
 from sijill.tabular import read_batches
 
@@ -28,15 +38,15 @@ def synthetic(tmp_path_factory):
     manifest = json.loads((root / "world" / "manifest.json").read_text(encoding="utf-8"))
     files = {f["agency"]: f for f in manifest["files"]
              if f["kind"] == "extract" or f["path"].endswith("registry/members.csv")}
-    pprl.init_keys(root / "keys" / "registry", "registry")
+    init_keys(root / "keys" / "registry", "registry")
     results = {}
     for agency, info in files.items():
         if agency != "registry":
-            pprl.init_keys(root / "keys" / agency, agency, join=root / "keys" / "registry")
-            pprl.trust_key(root / "keys" / "registry", root / "keys" / agency / "holder.pub")
+            init_keys(root / "keys" / agency, agency, join=root / "keys" / "registry")
+            trust_key(root / "keys" / "registry", root / "keys" / agency / "holder.pub")
         source = read_batches(root / "world" / info["path"])
-        results[agency] = pprl.encode(source.batches, pprl.load_schema(f"example:{agency}"),
-                                      pprl.HolderKeys.load(root / "keys" / agency), root / "out" / f"{agency}.pkg",
+        results[agency] = encode(source.batches, load_schema(f"example:{agency}"),
+                                      HolderKeys.load(root / "keys" / agency), root / "out" / f"{agency}.pkg",
                                       source=info["path"], skipped_rows=source.skipped)
     with open(root / "world" / "truth" / "truth.csv", encoding="utf-8") as f:
         truth = {(r["agency"], r["record_id"]): r["person_id"] for r in csv.DictReader(f)}
@@ -46,14 +56,14 @@ def synthetic(tmp_path_factory):
 def test_every_synthetic_file_has_an_example_schema():
     manifest_agencies = {"registry", "courts", "deaths", "travel", "loans", "vehicles", "pensions", "payroll",
                          "licences", "ration", "insured"}
-    assert manifest_agencies <= set(pprl.example_schemas())
+    assert manifest_agencies <= set(example_schemas())
 
 
 def test_the_registry_and_every_agency_encode_sign_and_verify(synthetic):
     root, files, results, _ = synthetic
     assert set(results) == set(files) and len(results) == 11
-    trust = pprl.TrustStore.from_dir(root / "keys" / "registry")
-    packages = pprl.open_packages([r.package for r in results.values()], trust)
+    trust = TrustStore.from_dir(root / "keys" / "registry")
+    packages = open_packages([r.package for r in results.values()], trust)
     for package in packages:
         result = results[package.agency]
         assert result.encoded == result.rows == files[package.agency]["rows"], package.agency
@@ -62,30 +72,30 @@ def test_the_registry_and_every_agency_encode_sign_and_verify(synthetic):
 
 def test_exact_hits_from_the_packages_alone_are_true_and_open_at_the_registry(synthetic, tmp_path):
     root, _, results, truth = synthetic
-    trust = pprl.TrustStore.from_dir(root / "keys" / "registry")
-    registry = pprl.open_package(results["registry"].package, trust)
+    trust = TrustStore.from_dir(root / "keys" / "registry")
+    registry = open_package(results["registry"].package, trust)
     rows, partners = [], []
     for agency, result in results.items():
         if agency == "registry":
             continue
-        partner = pprl.open_package(result.package, trust)
+        partner = open_package(result.package, trust)
         partners.append(partner)
         query = EXACT.format(registry=registry.encodings_path, partner=partner.encodings_path)
         rows += [{"cycle": partner.manifest.cycle, "registry_ref": r, "agency": agency, "partner_ref": p,
                   "match_class": "exact", "probability": 1.0, "match_weight": 20.0, "explanation": [],
                   "payload_key": partner.manifest.sealed_payload_key, "payload": payload}
                  for r, p, payload in duckdb.sql(query).fetchall()]
-    pprl.write_hits(tmp_path / "hits.parquet", pprl.hits_table(rows), partners)
-    opened = pprl.open_hits(tmp_path / "hits.parquet", pprl.RegistryKeys.load(root / "keys" / "registry"),
+    write_hits(tmp_path / "hits.parquet", hits_table(rows), partners)
+    opened = open_hits(tmp_path / "hits.parquet", RegistryKeys.load(root / "keys" / "registry"),
                             [results["registry"].map], trust)
     assert len(opened.rows) > 100 and opened.unknown_refs == 0
-    agencies = {hit["agency"] for hit in opened.rows}
+    agencies = {hit.agency for hit in opened.rows}
     assert len(agencies) >= 8
-    wrong = [hit for hit in opened.rows if truth[("registry", hit["registry_record_id"])]
-             != truth[(hit["agency"], hit["partner_record_id"])]]
+    wrong = [hit for hit in opened.rows if truth[("registry", hit.registry_record_id)]
+             != truth[(hit.agency, hit.partner_record_id)]]
     assert not wrong, "the exact class must be exact"
-    death = next(hit for hit in opened.rows if hit["agency"] == "deaths")
-    assert death["payload.تاريخ الوفاة"], "the registry reads the partner's payload of a hit"
+    death = next(hit for hit in opened.rows if hit.agency == "deaths")
+    assert death.payload["تاريخ الوفاة"], "the registry reads the partner's payload of a hit"
 
 
 def test_a_package_holds_none_of_the_synthetic_names(synthetic):
@@ -95,6 +105,6 @@ def test_a_package_holds_none_of_the_synthetic_names(synthetic):
         for row in csv.DictReader(f):
             names.update(w for w in row["الاسم الرباعي"].split() if len(w.encode()) >= 8)
     data = b"".join(p.read_bytes() for p in Path(results["courts"].package).iterdir())
-    table = pprl.open_package(results["courts"].package, pprl.TrustStore.from_dir(root / "keys" / "registry"))
+    table = open_package(results["courts"].package, TrustStore.from_dir(root / "keys" / "registry"))
     data += b"".join(v for v in table.read(["payload"])["payload"].to_pylist())
     assert names and not [n for n in names if n.encode() in data]

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sijill import identity
-from sijill.pprl.keys import Secret
-from sijill.pprl.schema import BloomParams, Hardening
-from sijill.pprl.tokens import BloomEncoder, Tokenizer, blip_masks, dice, hamming_similarity, qgrams
+from sijill.pprl.format.keyfiles import Secret
+from sijill.pprl.format.schema import BloomParams, Hardening
+from sijill.pprl.holder.tokens import BloomEncoder, Tokenizer, blip_masks, dice, hamming_similarity, qgrams
 
 keys = st.binary(min_size=32, max_size=32)
 values = st.text(min_size=1, max_size=30)

@@ -13,14 +13,15 @@ from conftest import make_user
 from django.test import Client
 from nacl.signing import SigningKey
 
-from sijill import pprl
 from sijill.api import envelope, tokens
 from sijill.exchange.archive import pack
 from sijill.exchange.models import Agency, Agreement, Cycle, Package, Run
 from sijill.exchange.seed import seed_agencies
 from sijill.exchange.trust import register_key
-from sijill.pprl.keys import HOLDER_PUBLIC, HOLDER_SECRET
-from sijill.pprl.schema import example_schemas
+from sijill.pprl.format import load_schema
+from sijill.pprl.format.keyfiles import HOLDER_PUBLIC, HOLDER_SECRET
+from sijill.pprl.format.schema import example_schemas
+from sijill.pprl.holder import HolderKeys, encode, init_keys
 from sijill.tabular import read_batches
 
 pytestmark = pytest.mark.django_db
@@ -40,15 +41,15 @@ def holders(tmp_path_factory) -> dict:
     """The registry's keys, the court's keys joined to its cycle, an impostor's keys (same name, another key),
     and one package archive signed by each of the two."""
     root = tmp_path_factory.mktemp("holders")
-    info = pprl.init_keys(root / "registry", "registry")
-    pprl.init_keys(root / "courts", "courts", join=root / "registry")
-    pprl.init_keys(root / "impostor", "courts", join=root / "registry")
+    info = init_keys(root / "registry", "registry")
+    init_keys(root / "courts", "courts", join=root / "registry")
+    init_keys(root / "impostor", "courts", join=root / "registry")
     extract = root / "courts.csv"
     extract.write_text("\n".join(",".join(row) for row in [COURT_HEADER, *COURT]) + "\n", encoding="utf-8")
-    schema = pprl.load_schema(example_schemas()["courts"])
+    schema = load_schema(example_schemas()["courts"])
     archives = {}
     for who in ("courts", "impostor"):
-        result = pprl.encode(read_batches(extract).batches, schema, pprl.HolderKeys.load(root / who),
+        result = encode(read_batches(extract).batches, schema, HolderKeys.load(root / who),
                              root / f"{who}.pkg", agency="courts")
         buffer = io.BytesIO()
         pack(result.package, buffer)

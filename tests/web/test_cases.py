@@ -15,7 +15,7 @@ from sijill.cases import decisions, notices, recovery, visits, workflow
 from sijill.cases.assignment import assign_open_cases
 from sijill.cases.models import Case, CaseEvent, CaseState, EntryKind, Outcome, Visit
 from sijill.cases.services import open_or_join_case
-from sijill.eligibility.evaluate import evaluate_cycle
+from sijill.cycles.orchestrator import evaluate
 from sijill.registry.models import EnrolmentStatus
 
 S = CaseState
@@ -23,7 +23,7 @@ S = CaseState
 
 @pytest.fixture
 def team(world):
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     return {"worker": make_user("caseworker", "cw-baghdad", governorates=["بغداد"]),
             "basra": make_user("caseworker", "cw-basra", governorates=["البصرة"]),
             "researcher": make_user("field_researcher", "fr-1", governorates=["بغداد"]),
@@ -280,7 +280,7 @@ def test_a_person_recorded_twice_in_one_household_costs_one_members_share(team, 
     son, daughter = (p for p in world.enrolment.household.memberships.order_by("pk").values_list(
         "person", flat=True)[1:3])
     DuplicatePair.objects.create(person_a_id=son, person_b_id=daughter, status=PairStatus.SAME)
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     case, worker = Case.objects.get(person_id=daughter), team["worker"]
     assert list(case.findings.values_list("rule__code", "monthly_amount_iqd")) == [("duplicate", 50_000)]
     to_notice(case, team)
@@ -333,7 +333,7 @@ def test_an_enrolment_two_cases_suspended_stays_suspended_until_both_are_cleared
     daughter = Person.objects.get(record_id="REG-B3")
     hit(Run.objects.get(cycle=world.cycle), daughter, "loans", "BNK-2",
         {"bank": "Rafidain", "loan_no": "4002", "loan_amount_iqd": "30,000,000", "loan_date": "2024-03-01"})
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     worker = team["worker"]
     for person in (world.widow, daughter):  # her remarriage, then her daughter's loan: both suspend
         case = case_of(person)

@@ -8,7 +8,8 @@ import pytest
 from conftest import make_user
 from test_eligibility_fixtures import AS_OF, hit, world_fixture  # noqa: F401 - the `world` fixture
 
-from sijill.eligibility.evaluate import RuleSpec, evaluate_cycle, preview
+from sijill.cycles.orchestrator import evaluate
+from sijill.eligibility.evaluate import RuleSpec, preview
 from sijill.eligibility.kinds import Subject, abroad, record
 from sijill.eligibility.models import Finding, Rule
 from sijill.eligibility.rules import in_force, new_version, put_in_force
@@ -31,7 +32,7 @@ def test_shipped_rules_are_in_force_with_the_synthetic_worlds_thresholds():
 def test_findings_of_the_cycle_with_dates_amounts_and_facts(world):
     from sijill.registry.models import EnrolmentStatus
 
-    result = evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    result = evaluate(world.cycle, actor="test", as_of=AS_OF)
     found = {f.rule.code: f for f in Finding.objects.select_related("rule", "case")}
     assert set(found) == {"marriage_contract", "death", "large_loan"}
     assert found["marriage_contract"].effective_date == dt.date(2023, 3, 15)
@@ -46,7 +47,7 @@ def test_findings_of_the_cycle_with_dates_amounts_and_facts(world):
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.ACTIVE  # a finding alone changes no enrolment
 
-    again = evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    again = evaluate(world.cycle, actor="test", as_of=AS_OF)
     assert again.created == 0 and again.already == 3 and Finding.objects.count() == 3
 
 
@@ -55,11 +56,11 @@ def test_hits_awaiting_review_raise_nothing_until_accepted(world):
 
     pending = hit(Run.objects.get(), world.basra_head, "pensions", "NRA-1",
                   {"الراتب الشهري": "600000", "تاريخ الاستحقاق": "2022-01-01"}, review=HitReview.PENDING)
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     assert not Finding.objects.filter(rule__code="pension").exists()
     pending.review = HitReview.ACCEPTED
     pending.save()
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     assert Finding.objects.get(rule__code="pension").effective_date == dt.date(2022, 1, 1)
 
 
@@ -73,11 +74,11 @@ def test_a_change_is_a_new_version_and_findings_name_theirs(world):
     put_in_force(draft, user=admin)
     loan.refresh_from_db()
     assert not loan.active and draft.pk in {r.pk for r in in_force()}
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     assert not Finding.objects.filter(rule__code="large_loan").exists()  # 25 million is below the new 30
     loan_v1 = new_version(draft, parameters=loan.parameters, note="back", user=admin, active=True)
     assert loan_v1.version == 3
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     assert Finding.objects.get(rule__code="large_loan").rule.version == 3
 
 
@@ -145,11 +146,11 @@ def test_enrolled_twice(world):
 
     first, second = sorted([world.widow, world.basra_head], key=lambda p: p.pk)
     DuplicatePair.objects.create(person_a=first, person_b=second, status=PairStatus.SAME)
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     finding = Finding.objects.get(rule__code="duplicate")
     assert finding.person == world.widow  # her household enrolled in 2020, after the Basra one (2019)
     assert finding.effective_date == dt.date(2020, 1, 1) and finding.monthly_amount_iqd == 225_000
-    assert evaluate_cycle(world.cycle, actor="test", as_of=AS_OF).created == 0
+    assert evaluate(world.cycle, actor="test", as_of=AS_OF).created == 0
 
 
 def test_an_analyst_runs_the_rules_over_a_cycle_and_sees_counts(world, client):
@@ -168,12 +169,12 @@ def test_the_same_fact_in_the_next_cycle_opens_no_second_case(world):
     from sijill.cases.models import Case, CaseState
     from sijill.exchange.models import Cycle, Hit, Run
 
-    evaluate_cycle(world.cycle, actor="test", as_of=AS_OF)
+    evaluate(world.cycle, actor="test", as_of=AS_OF)
     Case.objects.update(state=CaseState.CLOSED)  # verified and closed (cleared, or confirmed and recovered)
     cycle = Cycle.objects.create(code="2025-07")
     run = Run.objects.create(cycle=cycle)
     for old in Hit.objects.filter(cycle=world.cycle).select_related("agency", "person"):
         hit(run, old.person, old.agency.code, old.partner_record_id, old.payload)  # the agencies send it again
-    result = evaluate_cycle(cycle, actor="test", as_of=dt.date(2025, 7, 31))
+    result = evaluate(cycle, actor="test", as_of=dt.date(2025, 7, 31))
     assert (result.created, result.already, result.cases_opened) == (0, 3, 0)
     assert Case.objects.count() == 3 and not Case.objects.exclude(state=CaseState.CLOSED).exists()

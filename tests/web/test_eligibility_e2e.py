@@ -12,7 +12,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sijill import pprl
+from sijill.pprl.format import TrustStore
+from sijill.pprl.holder import encode_holders
+from sijill.pprl.registry import RegistryKeys, open_hits
 
 AGENCIES = ("courts", "deaths")  # the two rules with their own semantics; each agency costs the hub ~3 s
 REASONS = {"remarried": "marriage_contract", "deceased": "death"}
@@ -31,13 +33,13 @@ def opened(tmp_path_factory):
     world = root / "world"
     generate_world(world, 4000, seed=11)
     files = {"registry": world / "registry" / "members.csv", **{a: world / "agencies" / f"{a}.csv" for a in AGENCIES}}
-    packages = pprl.encode_holders(root / "cycle", files)
+    packages = encode_holders(root / "cycle", files)
     hits = root / "hits.parquet"
     match(packages["registry"], [packages[a] for a in AGENCIES], hits,
-          pprl.TrustStore.from_dir(root / "cycle" / "hub" / "trusted"))
-    rows = pprl.open_hits(hits, pprl.RegistryKeys.load(root / "cycle" / "keys" / "registry"),
+          TrustStore.from_dir(root / "cycle" / "hub" / "trusted"))
+    rows = open_hits(hits, RegistryKeys.load(root / "cycle" / "keys" / "registry"),
                           [Path(f"{p}.map.csv") for p in packages.values()],
-                          pprl.TrustStore.from_dir(root / "cycle" / "keys" / "registry")).rows
+                          TrustStore.from_dir(root / "cycle" / "keys" / "registry")).rows
     return world, rows
 
 
@@ -99,7 +101,7 @@ def test_from_synthetic_world_to_recovered_amount(opened):
     from sijill.cases import decisions, notices, recovery, visits, workflow
     from sijill.cases.assignment import assign_open_cases
     from sijill.cases.models import Case, CaseState, EntryKind, Outcome
-    from sijill.eligibility.evaluate import evaluate_cycle
+    from sijill.cycles.orchestrator import evaluate
     from sijill.eligibility.models import Finding
     from sijill.exchange.hits import store_opened_hits
     from sijill.exchange.models import Cycle, Run
@@ -113,14 +115,13 @@ def test_from_synthetic_world_to_recovered_amount(opened):
     cycle = Cycle.objects.create(code="2025-06")
     store_opened_hits(Run.objects.create(cycle=cycle), rows)
 
-    result = evaluate_cycle(cycle, actor="test", as_of=TODAY)
-    assert evaluate_cycle(cycle, actor="test", as_of=TODAY).created == 0  # idempotent per cycle
+    result = evaluate(cycle, actor="test", as_of=TODAY)
+    assert evaluate(cycle, actor="test", as_of=TODAY).created == 0  # idempotent per cycle
 
     truth = _csv(world / "truth" / "truth.csv")
     owner = {(t["agency"], t["record_id"]): t["person_id"] for t in truth}
-    true_hits = {(r["agency"], r["partner_record_id"]): r["registry_record_id"] for r in rows
-                 if owner.get((r["agency"], r["partner_record_id"]))
-                 == owner.get(("registry", r["registry_record_id"]))}
+    true_hits = {(r.agency, r.partner_record_id): r.registry_record_id for r in rows
+                 if owner.get((r.agency, r.partner_record_id)) == owner.get(("registry", r.registry_record_id))}
     expected = expected_from_truth(world, true_hits)
     raised = {(f.person.record_id, f.rule.code): f.effective_date
               for f in Finding.objects.select_related("person", "rule", "hit__agency")

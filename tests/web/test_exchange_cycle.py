@@ -12,9 +12,11 @@ import pytest
 from conftest import make_user
 from django.core.management import call_command
 
+from sijill.cycles import orchestrator
 from sijill.demo.holders import encode_as_holders, world_files
-from sijill.exchange import cycles, runs, tasks, trust
+from sijill.exchange import cycles, runs, trust
 from sijill.exchange.models import Agency, Cycle, CycleState, Hit, HitReview, Package, PackageStatus, Run, RunState
+from sijill.eligibility.models import Finding
 from sijill.exchange.seed import seed_agencies
 from sijill.exchange.uploads import receive_package
 from sijill.registry.models import Person
@@ -73,7 +75,7 @@ def _truth(world: Path) -> tuple[dict, Counter]:
 @pytest.mark.django_db
 def test_a_cycle_runs_in_the_background_and_its_hits_match_the_truth(world, data_dir, tmp_path):
     cycle, analyst = _cycle_with_packages(world, tmp_path / "holders")
-    run = runs.start_run(cycle, user=analyst)
+    run = orchestrator.start_run(cycle, user=analyst)
     assert Run.objects.get(pk=run.pk).state == RunState.QUEUED and run.task_id
 
     call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
@@ -104,12 +106,55 @@ def test_a_cycle_runs_in_the_background_and_its_hits_match_the_truth(world, data
         assert expected[agency] >= 10 and found[agency] >= 0.9 * expected[agency], (agency, found, expected)
     # retention: the partners' encodings are gone once the hits are stored
     assert not any((data_dir / p.path / "encodings.parquet").exists() for p in run.packages.exclude(agency=None))
+    # the orchestrator's last steps ran: the rules over the hits, and every finding is in a case to verify
+    assert run.stage == "done" and run.progress_done == run.progress_total
+    assert not Finding.objects.filter(cycle=cycle, case=None).exists()
+
+
+@pytest.mark.django_db
+def test_a_cycle_of_another_registry_goes_through_that_registry_s_declaration(world, data_dir, tmp_path):
+    """A registry is added by declaring it: its records are encoded and its opened hits reach its own store,
+    typed; the social registry's hits table and rules are not touched."""
+    from sijill.exchange import registries
+    from sijill.exchange.registry_package import person_batches
+    from sijill.pprl.registry import OpenedHit
+
+    stored: list[OpenedHit] = []
+
+    def store(run, hits):
+        stored.extend(hits)
+        return hits
+
+    registries.register(registries.Registry(code="sandbox", label="سجل تجريبي", schema="example:registry",
+                                            count=Person.objects.count, batches=person_batches, store_hits=store))
+    try:
+        cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", partners=("courts",))
+        Cycle.objects.filter(pk=cycle.pk).update(registry="sandbox")
+        run = orchestrator.start_run(cycle, user=analyst)
+        orchestrator.execute_run(run.pk)
+    finally:
+        registries._REGISTRIES.pop("sandbox")
+    run.refresh_from_db()
+    assert run.state == RunState.SUCCEEDED, run.error
+    assert stored and all(isinstance(h, OpenedHit) and h.agency == "courts" for h in stored)
+    assert all(isinstance(h.payload, dict) and h.explanation and h.explanation[0].level for h in stored)
+    assert not Hit.objects.exists() and not Finding.objects.exists()
+    assert run.log["dedupe"]["registry_records"] > 0, "the registry's own dedupe ran in the same hub run"
+
+
+def test_the_social_registry_is_declared_and_an_unknown_one_is_refused_by_name():
+    from sijill.exchange import registries
+
+    social = registries.get("social")
+    assert social.schema == "example:registry" and social.rule_set == "social" and social.store_duplicates
+    with pytest.raises(LookupError, match="no registry 'nowhere'"):
+        registries.get("nowhere")
 
 
 @pytest.mark.django_db
 def test_a_worker_that_dies_mid_run_leaves_the_run_failed_and_the_cycle_runnable(world, data_dir, tmp_path):
     cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", partners=("courts",))
-    run = runs.start_run(cycle, user=analyst)
+    run = orchestrator.start_run(cycle, user=analyst)
     # the worker took the run, beat once, then was killed: nothing moves any more
     from django.utils import timezone
 
@@ -128,24 +173,24 @@ def test_a_worker_that_dies_mid_run_leaves_the_run_failed_and_the_cycle_runnable
     assert not Hit.objects.exists() and not leftover.exists()
 
     # a late delivery of the dead run's task does nothing
-    runs.execute_run(run.pk)
+    orchestrator.execute_run(run.pk)
     assert Run.objects.get(pk=run.pk).state == RunState.FAILED
 
-    again = runs.start_run(cycle, user=analyst)  # runnable again
+    again = orchestrator.start_run(cycle, user=analyst)  # runnable again
     assert again.pk != run.pk and again.state == RunState.QUEUED
 
 
 @pytest.mark.django_db
 def test_a_run_that_fails_stores_no_hit_and_reopens_the_cycle(world, data_dir, tmp_path, monkeypatch):
     cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", partners=("courts",))
-    run = runs.start_run(cycle, user=analyst)
+    run = orchestrator.start_run(cycle, user=analyst)
 
     def crash(*args, **kwargs):
         (Path(args[2]).parent / "partial").write_text("the hub was half way")
         raise MemoryError("out of memory")
 
     monkeypatch.setattr(runs, "match", crash)
-    runs.execute_run(run.pk)
+    orchestrator.execute_run(run.pk)
     run.refresh_from_db()
     assert run.state == RunState.FAILED and "out of memory" in run.error
     assert Run.objects.get(pk=run.pk).cycle.state == CycleState.OPEN
@@ -188,7 +233,7 @@ def test_a_run_that_cannot_be_queued_leaves_no_run_and_the_cycle_open(people, mo
         def enqueue(self, *args):
             raise ConnectionError("the task queue is unreachable")
 
-    monkeypatch.setattr(tasks, "run_cycle", Unreachable())
+    monkeypatch.setattr(orchestrator, "run_cycle", Unreachable())
     with pytest.raises(ConnectionError):
-        runs.start_run(cycle, user=make_user("analyst"))
+        orchestrator.start_run(cycle, user=make_user("analyst"))
     assert not Run.objects.exists() and Cycle.objects.get(pk=cycle.pk).state == CycleState.OPEN

@@ -12,11 +12,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from test_exchange_cycle import _cycle_with_packages, data_dir  # noqa: F401 - the `data_dir` fixture, used below
 
+from sijill.common.explain import explain
+from sijill.cycles import orchestrator
+from sijill.cycles.orchestrator import evaluate
 from sijill.demo.holders import encode_as_holders, world_files
-from sijill.eligibility.evaluate import evaluate_cycle
 from sijill.eligibility.models import Finding
 from sijill.exchange import cycles, runs, storage
-from sijill.exchange.explain import explain
 from sijill.exchange.models import Agency, Hit, Run, RunState
 from sijill.exchange.uploads import receive_package
 from sijill.registry.models import DuplicatePair, PairStatus
@@ -44,7 +45,7 @@ def world(tmp_path_factory):
 
 
 def _run(cycle, analyst) -> Run:
-    run = runs.start_run(cycle, user=analyst)
+    run = orchestrator.start_run(cycle, user=analyst)
     call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
     run.refresh_from_db()
     assert run.state == RunState.SUCCEEDED, run.error
@@ -117,7 +118,7 @@ def test_a_run_fills_the_duplicate_review_once_and_a_decided_pair_raises_a_findi
     assert DuplicatePair.objects.exclude(pk=true_pair.pk).filter(status=PairStatus.SAME).count() == 0
 
     # the decided pair, and only it, raises the "enrolled twice" finding
-    evaluate_cycle(second, actor="test", as_of=SynthConfig().today)
+    evaluate(second, actor="test", as_of=SynthConfig().today)
     findings = list(Finding.objects.filter(rule__code="duplicate"))
     assert len(findings) == 1 and findings[0].details["pair"] == true_pair.pk
     assert findings[0].person_id in (true_pair.person_a_id, true_pair.person_b_id)
@@ -126,16 +127,18 @@ def test_a_run_fills_the_duplicate_review_once_and_a_decided_pair_raises_a_findi
 @pytest.mark.django_db
 def test_a_run_that_fails_in_the_dedupe_stores_no_pair_and_no_hit(world, tmp_path, monkeypatch):
     cycle, analyst = _cycle_with_packages(world, tmp_path / "holders", partners=("courts",))
-    real_match = runs.match
+    from sijill.linkage import run as hub_run
 
-    def dedupe_crashes(*args, dedupe=False, **kwargs):
-        if dedupe:
+    real_pair = hub_run._match_pair
+
+    def dedupe_crashes(engine, reg, par, agency, thresholds, alone, *args, **kwargs):
+        if alone:  # the registry matched with itself, after the partners, in the same hub run
             raise MemoryError("out of memory in the dedupe")
-        return real_match(*args, **kwargs)
+        return real_pair(engine, reg, par, agency, thresholds, alone, *args, **kwargs)
 
-    monkeypatch.setattr(runs, "match", dedupe_crashes)
-    run = runs.start_run(cycle, user=analyst)
-    runs.execute_run(run.pk)
+    monkeypatch.setattr(hub_run, "_match_pair", dedupe_crashes)
+    run = orchestrator.start_run(cycle, user=analyst)
+    orchestrator.execute_run(run.pk)
     run.refresh_from_db()
     assert run.state == RunState.FAILED and "dedupe" in run.error
     assert not DuplicatePair.objects.exists() and not Hit.objects.exists()

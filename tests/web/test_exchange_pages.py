@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sijill.audit.models import AuditEntry
+from sijill.common.explain import explain
 from sijill.exchange import cycles
-from sijill.exchange.explain import explain
 from sijill.exchange.hits import UnknownRecords, store_opened_hits
 from sijill.exchange.models import Agency, Cycle, Hit, HitReview, Package, PackageStatus, Run, RunState
 from sijill.exchange.seed import PARTNERS, seed_agencies
@@ -137,9 +137,9 @@ def test_an_analyst_opens_a_cycle_and_sees_the_key_reminder(client, seeded):
 
 
 def test_only_an_administrator_registers_an_agency_key(client, seeded, tmp_path):
-    from sijill import pprl
+    from sijill.pprl.holder import init_keys
 
-    info = pprl.init_keys(tmp_path / "courts-keys", "courts")
+    info = init_keys(tmp_path / "courts-keys", "courts")
     key = (info.directory / "holder.pub").read_text(encoding="utf-8")
     client.force_login(make_user("analyst"))
     assert client.post(reverse("exchange:agency_key", args=["courts"]), {"key": key}).status_code == 403

@@ -16,7 +16,6 @@ import yaml
 from conftest import make_user
 from django.utils import translation
 
-from sijill import pprl
 from sijill.audit.models import AuditEntry
 from sijill.demo.holders import encode_as_holders, world_files
 from sijill.exchange import cycles, storage, trust
@@ -24,7 +23,10 @@ from sijill.exchange.archive import pack
 from sijill.exchange.models import Agency, Package, PackageStatus
 from sijill.exchange.seed import seed_agencies
 from sijill.exchange.uploads import PackageRefused, receive_package
-from sijill.pprl.schema import example_schemas
+from sijill.pprl.format import load_schema
+from sijill.pprl.format.package import map_path
+from sijill.pprl.format.schema import example_schemas
+from sijill.pprl.holder import HolderKeys, encode
 from sijill.tabular import read_batches
 
 
@@ -80,7 +82,7 @@ def test_an_accepted_package_is_stored_hashed_and_audited(courts, cycle):
     assert first.sha256 == hashlib.sha256(body).hexdigest() and first.size_bytes == len(body)
     assert first.records >= shipped.records  # padded with dummy records
     assert (storage.data_dir() / first.path / "manifest.json").is_file()
-    assert set(first.payload_fields) == set(pprl.load_schema(example_schemas()["courts"]).payload)
+    assert set(first.payload_fields) == set(load_schema(example_schemas()["courts"]).payload)
     entry = AuditEntry.objects.get(action="package_upload")
     assert entry.actor == "courts-officer" and json.loads(entry.details)["sha256"] == first.sha256
 
@@ -156,9 +158,9 @@ def test_a_schema_sent_with_the_package_is_held_to_the_agreement(courts, world, 
     schema["payload"].append("رقم البطاقة الوطنية")
     path = tmp_path / "courts.yaml"
     path.write_text(yaml.safe_dump(schema, allow_unicode=True), encoding="utf-8")
-    keys = pprl.HolderKeys.load(tmp_path / "holders" / "keys" / "courts")
+    keys = HolderKeys.load(tmp_path / "holders" / "keys" / "courts")
     out = tmp_path / "wider" / "courts.pkg"
-    pprl.encode(read_batches(world_files(world)["courts"]).batches, pprl.load_schema(path), keys, out,
+    encode(read_batches(world_files(world)["courts"]).batches, load_schema(path), keys, out,
                 agency="courts")
     assert "registered schema" in _refusal(_repack(out), agency=agency, user=officer)
     Package.objects.all().delete()
@@ -179,7 +181,7 @@ def test_a_package_for_another_cycle_is_refused(courts, cycle):
 def test_an_agency_map_is_never_taken(courts):
     shipped, agency, officer = courts
     package = shipped.archive.with_suffix(".pkg")
-    map_file = pprl.package.map_path(package)
+    map_file = map_path(package)
     map_file.write_text("ref,record_id,row,dummy\nr1,C-1,2,false\n", encoding="utf-8")
     reason = _refusal(_repack(package, map_file=map_file), agency=agency, user=officer)
     assert "must never leave the agency" in reason
@@ -258,9 +260,9 @@ def test_a_holder_corrects_a_package_sent_with_other_encoding_settings(courts, w
     schema["encoding"] = {"profile": "hardened"}
     path = tmp_path / "courts.yaml"
     path.write_text(yaml.safe_dump(schema, allow_unicode=True), encoding="utf-8")
-    keys = pprl.HolderKeys.load(tmp_path / "holders" / "keys" / "courts")
+    keys = HolderKeys.load(tmp_path / "holders" / "keys" / "courts")
     out = tmp_path / "hardened" / "courts.pkg"
-    pprl.encode(read_batches(world_files(world)["courts"]).batches, pprl.load_schema(path), keys, out,
+    encode(read_batches(world_files(world)["courts"]).batches, load_schema(path), keys, out,
                 agency="courts")
     first = receive_package(_repack(out, schema=path), agency=agency, user=officer)
     second = receive_package(io.BytesIO(shipped.archive.read_bytes()), agency=agency, user=officer)

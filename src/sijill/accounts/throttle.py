@@ -9,17 +9,11 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from sijill.audit.trail import client_ip  # noqa: F401 - the address a login came from
+
 from .models import LoginAttempt
 
 IP_FACTOR = 4  # one address may fail this many times more than one user name (a shared office gateway)
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    if settings.BEHIND_PROXY and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def locked_until(username: str, ip: str | None, now: dt.datetime | None = None) -> dt.datetime | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja.security import HttpBearer
 
-from sijill.accounts.access import deny
+from sijill.audit.access import deny
 
 from . import tokens
 from .envelope import Refused

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
@@ -49,11 +50,18 @@ def _actor_of(request, user, actor: str | None) -> tuple[str, str]:
     return "anonymous", ""
 
 
+def client_ip(request) -> str | None:
+    """The address a request came from (the proxy's forwarded address when the server is behind one)."""
+    if request is None:
+        return None
+    if settings.BEHIND_PROXY and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR")):
+        return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def record(action: str, *, request=None, user=None, actor: str | None = None, target=None,
            target_type: str = "", target_id: str = "", ip: str | None = None, **details) -> AuditEntry:
     """Append one entry. ``target`` is a model instance (its label and natural key are kept)."""
-    from sijill.accounts.throttle import client_ip
-
     name, role = _actor_of(request, user, actor)
     if target is not None:
         target_type = target_type or target._meta.model_name

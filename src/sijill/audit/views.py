@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from sijill.accounts.access import requires
-from sijill.registry.views import page_number
+from sijill.audit.access import requires
+from sijill.common.pages import page_number
 
 from .forms import TrailFilterForm
 from .models import Action, AuditEntry

@@ -3,13 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sijill.registry.importing.kinds import ascii_digits
+from sijill.identity import to_ascii_digits
 
-from .models import EntryKind, Outcome, RecoveryPlan
+from .models import CONDITION_LABELS, EntryKind, Outcome, RecoveryPlan
 from .visits import CONDITIONS
-
-CONDITION_LABELS = {"poor": _("poor"), "modest": _("modest"), "adequate": _("adequate"),
-                    "comfortable": _("comfortable"), "affluent": _("affluent")}
 
 
 class ReasonForm(forms.Form):
@@ -38,7 +35,7 @@ class EntryForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=64, required=False)
 
     def clean_amount_iqd(self) -> int:
-        value = ascii_digits(self.cleaned_data["amount_iqd"]).replace(",", "").replace("٬", "").strip()
+        value = to_ascii_digits(self.cleaned_data["amount_iqd"]).replace(",", "").replace("٬", "").strip()
         if not value.isdigit() or int(value) <= 0:
             raise forms.ValidationError(_("A whole number of dinars above zero."))
         return int(value)

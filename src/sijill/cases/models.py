@@ -8,6 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The living conditions a visit records, from the worst to the best
+CONDITION_LABELS = {"poor": _("poor"), "modest": _("modest"), "adequate": _("adequate"),
+                    "comfortable": _("comfortable"), "affluent": _("affluent")}
+
 
 class CaseState(models.TextChoices):
     OPENED = "opened", _("opened")
@@ -138,8 +142,6 @@ class Visit(models.Model):
 
     @property
     def living_conditions_label(self) -> str:
-        from .forms import CONDITION_LABELS
-
         return CONDITION_LABELS.get(self.living_conditions, self.living_conditions)
 
     class Meta:

@@ -7,13 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from importlib import resources
 from pathlib import Path
 
 from django.conf import settings
 from django.db import router, transaction
-from fpdf import FPDF
 
+from sijill.common.pdf import FONT, ArabicPDF
 from sijill.exchange.models import Agency
 
 from . import workflow
@@ -21,10 +20,6 @@ from .models import Case, Notice
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every table it subsets at INFO
 MINISTRY = "جمهورية العراق — وزارة العمل والشؤون الاجتماعية — هيئة الحماية الاجتماعية"
-
-
-def _font(name: str) -> str:
-    return str(resources.files("sijill.web") / "fonts" / name)
 
 
 def _source(finding) -> str:
@@ -64,15 +59,12 @@ def notice_lines(case: Case, respond_by: dt.date, reference: str) -> list[tuple[
 
 
 def render_pdf(lines: list[tuple[str, str]]) -> bytes:
-    pdf = FPDF(format="A4")
+    pdf = ArabicPDF()
     pdf.set_title("إشعار")
-    pdf.add_font("Amiri", "", _font("Amiri-Regular.ttf"))
-    pdf.add_font("Amiri", "B", _font("Amiri-Bold.ttf"))
-    pdf.set_text_shaping(True)
     pdf.add_page()
     for style, text in lines:
         size = 16 if style == "t" else 13
-        pdf.set_font("Amiri", "B" if style in ("b", "t") else "", size)
+        pdf.set_font(FONT, "B" if style in ("b", "t") else "", size)
         pdf.multi_cell(0, size * 0.6, text, align="C" if style == "t" else "R", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     return bytes(pdf.output())

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
-from sijill.accounts.access import deny
+from sijill.audit.access import deny
+from sijill.common.scoping import in_scope
 
 from .models import Case
 
 
 def cases_for(user):
-    scope = user.governorate_scope
-    cases = Case.objects.all()
-    return cases if scope is None else cases.filter(governorate__in=scope)
+    return in_scope(Case.objects.all(), user)
 
 
 def case_for(request, pk: int) -> Case:

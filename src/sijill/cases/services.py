@@ -15,8 +15,8 @@ from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
 from sijill.audit.trail import record
+from sijill.common.bulk import db_now, upsert
 from sijill.eligibility.models import Finding
-from sijill.registry.bulk import db_now, upsert
 
 from .models import Case, CaseEvent, CaseState
 

@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sijill.accounts.access import deny, requires
+from sijill.audit.access import deny, requires
 from sijill.audit.models import Action
 from sijill.audit.trail import record
-from sijill.registry.views import page_number
+from sijill.common.pages import page_number
 
 from . import actions, notices, visits
 from .assignment import assign_open_cases

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -20,8 +19,10 @@ from .holders import REGISTRY, encode_as_holders, world_files
 
 def run_cycle(world: Path, holders: Path, console: Console) -> dict[str, object]:
     """Run the social registry's cycle and return its figures for summary.json."""
-    from sijill.exchange import cycles, runs, storage, trust
+    from sijill.cycles.orchestrator import start_run
+    from sijill.exchange import cycles, storage, trust
     from sijill.exchange.models import Agency
+    from sijill.synth.config import SynthConfig
 
     for folder in ("keys", "packages"):  # the holders' side of an earlier demo
         shutil.rmtree(holders / folder, ignore_errors=True)
@@ -57,12 +58,13 @@ def run_cycle(world: Path, holders: Path, console: Console) -> dict[str, object]
     console.print(f"  encoded and uploaded in {time.monotonic() - started:.0f} s; the partners' maps never left them "
                   "(their record numbers travel sealed for the registry inside each payload)")
 
-    run = runs.start_run(cycle)
+    # The synthetic world's "today" is fixed, so that a seed gives the same findings on any day.
+    run = start_run(cycle, as_of=SynthConfig().today)
     started = time.monotonic()
     worker = subprocess.Popen([sys.executable, "-c", "from sijill.cli import app; app()", "worker", "--batch",
                                "--interval", "0.2"], env=os.environ.copy(), stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
-    with console.status("the worker runs the hub ...") as status:
+    with console.status("the worker runs the cycle (hub, hits, rules, cases) ...") as status:
         while worker.poll() is None:
             run.refresh_from_db()
             status.update(f"run {run.pk}: {run.stage} ({run.progress_done}/{run.progress_total})")
@@ -74,37 +76,40 @@ def run_cycle(world: Path, holders: Path, console: Console) -> dict[str, object]
         return figures
     _summary(run, time.monotonic() - started, console)
     _duplicates(run, world, console)
-    result = _findings(run.cycle, console)
+    by_rule, cases = _findings(run.cycle, console)
     from sijill.registry.models import Person
 
     figures.update(run="succeeded", persons=Person.objects.count(), hits=run.hits.count(),
-                   hits_by_class=dict(Counter(run.hits.values_list("match_class", flat=True))),
-                   findings=sum(result.raised.values()), findings_by_rule=dict(result.raised),
-                   cases=result.cases_opened, duplicate_pairs=(run.log.get("dedupe") or {}).get("found", 0),
+                   hits_by_class={cls: sum(c.get(cls, 0) for c in run.hit_counts().values())
+                                  for cls in ("exact", "probable", "review")},
+                   findings=sum(by_rule.values()), findings_by_rule=by_rule, cases=cases,
+                   duplicate_pairs=(run.log.get("dedupe") or {}).get("found", 0),
                    run_seconds=round(time.monotonic() - started, 1))
     return figures
 
 
-def _findings(cycle, console: Console):
-    """The rules in force over the cycle's hits: findings, grouped per person into cases to verify."""
-    from sijill.eligibility.evaluate import evaluate_cycle
-    from sijill.eligibility.models import Rule
-    from sijill.synth.config import SynthConfig
+def _findings(cycle, console: Console) -> tuple[dict[str, int], int]:
+    """What the run's last step did: the rules in force over the cycle's hits raised findings, grouped per
+    person into cases to verify."""
+    from django.db.models import Count
 
-    # The synthetic world's "today" is fixed, so that a seed gives the same findings on any day.
-    result = evaluate_cycle(cycle, as_of=SynthConfig().today)
+    from sijill.cases.models import Case
+    from sijill.eligibility.models import Finding, Rule
+
+    findings = Finding.objects.filter(cycle=cycle)
+    by_rule = dict(findings.values_list("rule__code").annotate(n=Count("id")).order_by("-n"))
     names = dict(Rule.objects.filter(active=True).values_list("code", "name_ar"))
-    table = Table(title=f"Eligibility rules over the cycle's hits ({result.hits_read:,} usable hits read, "
-                        f"{result.seconds:.1f} s)")
+    table = Table(title="Eligibility rules over the cycle's hits (the run's last step)")
     for col in ("rule", "findings"):
         table.add_column(col)
-    for code, n in sorted(result.raised.items(), key=lambda kv: -kv[1]):
+    for code, n in by_rule.items():
         table.add_row(f"{names.get(code, code)} ({code})", f"{n:,}")
     console.print(table)
-    console.print(f"  {result.cases_opened:,} cases opened for verification ({result.cases_joined:,} findings joined "
-                  "an open case). Hits for review raise nothing until an analyst accepts them; a case stops "
-                  "nothing until a field visit, a notice, the response period and a decision.")
-    return result
+    cases = Case.objects.filter(findings__cycle=cycle).distinct().count()
+    console.print(f"  {cases:,} cases opened for verification. Hits for review raise nothing until an analyst "
+                  "accepts them; a case stops nothing until a field visit, a notice, the response period and a "
+                  "decision.")
+    return by_rule, cases
 
 
 def _duplicates(run, world: Path, console: Console) -> None:
@@ -140,17 +145,17 @@ def _close_earlier_cycles() -> None:
 
 
 def _summary(run, seconds: float, console: Console) -> None:
-    from sijill.exchange.explain import explain
+    from sijill.common.explain import explain
 
-    counts = Counter(run.hits.values_list("agency__code", "match_class"))
+    counts = run.hit_counts()
     table = Table(title=f"Hits of cycle {run.cycle.code}, per agency and class (background run: {seconds:.0f} s, "
                         f"of which the hub {run.log.get('seconds', 0):.0f} s)")
     for col in ("agency", "exact", "probable", "for review", "total"):
         table.add_column(col)
-    for agency in sorted({a for a, _ in counts}):
-        row = [counts[(agency, c)] for c in ("exact", "probable", "review")]
+    for agency, by_class in counts.items():
+        row = [by_class.get(c, 0) for c in ("exact", "probable", "review")]
         table.add_row(agency, *map(str, row), str(sum(row)))
-    totals = [sum(v for (_, c), v in counts.items() if c == cls) for cls in ("exact", "probable", "review")]
+    totals = [sum(by_class.get(cls, 0) for by_class in counts.values()) for cls in ("exact", "probable", "review")]
     table.add_row("[bold]all[/bold]", *map(str, totals), f"[bold]{sum(totals)}[/bold]")
     console.print(table)
     examples = Table(title="Three hits as the registry sees them (explained in Arabic, with the agency's payload)",

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sijill import pprl
 from sijill.exchange.archive import pack
-from sijill.pprl.keys import CYCLE_FILE, HOLDER_PUBLIC
-from sijill.pprl.schema import example_schemas, load_schema
+from sijill.pprl.format.keyfiles import CYCLE_FILE, HOLDER_PUBLIC
+from sijill.pprl.format.package import map_path
+from sijill.pprl.format.schema import example_schemas, load_schema
+from sijill.pprl.holder import HolderKeys, encode, init_keys, rotate_keys
 from sijill.tabular import read_batches
 
 REGISTRY = "registry"
@@ -49,11 +50,11 @@ def encode_as_holders(files: dict[str, Path], registry_keys: Path, workdir: Path
         started = time.perf_counter()
         keys = registry_keys if holder == REGISTRY else _join(workdir / "keys" / holder, holder, registry_keys)
         out = workdir / "packages" / f"{holder}.pkg"
-        result = pprl.encode(read_batches(extract).batches, load_schema(example_schemas()[holder]),
-                             pprl.HolderKeys.load(keys), out, agency=holder, workers=workers, overwrite=True)
+        result = encode(read_batches(extract).batches, load_schema(example_schemas()[holder]),
+                             HolderKeys.load(keys), out, agency=holder, workers=workers, overwrite=True)
         archive = workdir / "packages" / f"{holder}.tar"
         with open(archive, "wb") as f:
-            pack(out, f, map_file=pprl.package.map_path(out) if holder == REGISTRY else None)
+            pack(out, f, map_file=map_path(out) if holder == REGISTRY else None)
         shipped[holder] = Shipped(holder, archive, keys / HOLDER_PUBLIC, result.encoded)
         if progress:
             progress(shipped[holder], time.perf_counter() - started)
@@ -66,8 +67,8 @@ def _join(folder: Path, holder: str, registry_keys: Path) -> Path:
         ours = json.loads((folder / CYCLE_FILE).read_text(encoding="utf-8"))["cycle"]
         theirs = json.loads((registry_keys / CYCLE_FILE).read_text(encoding="utf-8"))["cycle"]
         if ours != theirs:
-            pprl.rotate_keys(folder, join=registry_keys)
+            rotate_keys(folder, join=registry_keys)
     else:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        pprl.init_keys(folder, holder, join=registry_keys)
+        init_keys(folder, holder, join=registry_keys)
     return folder

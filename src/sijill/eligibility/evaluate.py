@@ -1,4 +1,5 @@
-"""Running the rules in force over a cycle: findings (idempotent per cycle), then one case per person.
+"""Running the rules in force over a cycle: findings (idempotent per cycle). Grouping them into cases is the
+orchestrator's next step (``sijill.cycles.orchestrator.evaluate``), with the persons this returns.
 
 The rules read plain rows (hits' payloads and registry facts loaded in a few queries), so a cycle of a
 million-person registry is evaluated in seconds; findings are written in bulk.
@@ -15,7 +16,7 @@ from django.db import router, transaction
 from django.utils import timezone
 
 from sijill.audit.trail import record
-from sijill.registry.bulk import db_now, upsert
+from sijill.common.bulk import db_now, upsert
 
 from . import facts
 from .duplicates import raise_duplicates
@@ -45,9 +46,11 @@ class Evaluation:
     hits_read: int = 0
     raised: Counter = field(default_factory=Counter)  # rule code -> findings raised now
     already: int = 0  # findings this cycle had raised before (not raised twice)
-    cases_opened: int = 0
+    cases_opened: int = 0  # filled by the orchestrator, which opens the cases
     cases_joined: int = 0
     seconds: float = 0.0
+    persons: set[int] = field(default_factory=set)  # the persons with a new finding
+    governorates: dict[int, str] = field(default_factory=dict)  # person -> governorate, for their cases
 
     @property
     def created(self) -> int:
@@ -108,10 +111,9 @@ def raise_findings(specs: list[RuleSpec], cycle, as_of: dt.date) -> Raising:
     return Raising(raised, subjects, len(rows))
 
 
-def evaluate_cycle(cycle, *, actor=None, as_of: dt.date | None = None, open_cases: bool = True,
-                   request=None) -> Evaluation:
-    """Raise the findings of the rules in force over ``cycle`` (those not raised for it before), then group
-    them per person into cases. Changes no enrolment: only a decision on a case does."""
+def evaluate_cycle(cycle, *, actor=None, as_of: dt.date | None = None, request=None) -> Evaluation:
+    """Raise the findings of the rules in force over ``cycle`` (those not raised for it before); the result
+    names the persons concerned. Changes no enrolment: only a decision on a case does."""
     started = time.perf_counter()
     as_of = as_of or timezone.localdate()
     rules = in_force()
@@ -138,19 +140,12 @@ def evaluate_cycle(cycle, *, actor=None, as_of: dt.date | None = None, open_case
     with transaction.atomic(using=using):
         upsert(Finding, ["rule", "person", "enrolment", "cycle", "hit", "effective_date", "monthly_amount_iqd",
                          "details", "created_at"], rows, unique=["id"], update=[], using=using)
-        if open_cases and persons:
-            from sijill.cases.services import open_cases_for_persons
-            from sijill.cases.workflow import cycle_reason
-
-            governorates = {p: s.governorate for p, s in raising.subjects.items()}
-            result.cases_opened, result.cases_joined = open_cases_for_persons(
-                persons, source="cycle", actor=actor, reason=cycle_reason(cycle.code),
-                governorates=governorates, using=using)
+    result.persons = persons
+    result.governorates = {p: s.governorate for p, s in raising.subjects.items() if p in persons}
     result.seconds = time.perf_counter() - started
     record("rules_evaluated", request=request, user=actor if getattr(actor, "pk", None) else None,
            actor=actor if isinstance(actor, str) else None, target=cycle, as_of=as_of.isoformat(),
-           raised=dict(result.raised), already=result.already, cases_opened=result.cases_opened,
-           cases_joined=result.cases_joined, rules=[r.natural_key_value for r in rules])
+           raised=dict(result.raised), already=result.already, rules=[r.natural_key_value for r in rules])
     return result
 
 

@@ -7,5 +7,4 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rules"),
     path("rules/<int:pk>/", views.rule, name="rule"),
     path("rules/<int:pk>/in-force/", views.set_in_force, name="in_force"),
-    path("cycles/<int:pk>/", views.cycle_findings, name="cycle"),
 ]

@@ -6,18 +6,18 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sijill.accounts.access import deny, requires
+from sijill.audit.access import deny, requires
 from sijill.exchange.models import Cycle
 
 from . import rules as rule_versions
-from .evaluate import RuleSpec, evaluate_cycle, preview
-from .forms import EvaluateForm, RuleChangeForm
-from .models import Finding, Rule
+from .evaluate import RuleSpec, preview
+from .forms import RuleChangeForm
+from .models import Rule
 
 
 def rule_list(request):
@@ -71,23 +71,3 @@ def set_in_force(request, pk: int):
         rule_versions.put_in_force(current, user=request.user, request=request)
         messages.success(request, _("Version %(v)d is in force.") % {"v": current.version})
     return redirect("eligibility:rule", pk=pk)
-
-
-@requires("run_cycles")
-@require_http_methods(["GET", "POST"])
-def cycle_findings(request, pk: int):
-    """The findings of a cycle, counted by rule, governorate and programme; and running the rules."""
-    cycle = get_object_or_404(Cycle, pk=pk)
-    form = EvaluateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        result = evaluate_cycle(cycle, actor=request.user, as_of=form.cleaned_data["as_of"], request=request)
-        messages.success(request, _("%(n)d new findings; %(o)d cases opened, %(j)d joined.") % {
-            "n": result.created, "o": result.cases_opened, "j": result.cases_joined})
-        return redirect("eligibility:cycle", pk=pk)
-    findings = Finding.objects.filter(cycle=cycle)
-    by = {name: list(findings.values(field).annotate(n=Count("id"), monthly=Sum("monthly_amount_iqd"))
-                     .order_by("-n"))
-          for name, field in (("rule", "rule__name_ar"), ("governorate", "case__governorate"),
-                              ("programme", "enrolment__programme__code"))}
-    return render(request, "eligibility/cycle.html", {"cycle": cycle, "form": form, "by": by,
-                                                      "total": findings.count()})

@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
-from sijill.pprl.package import ENCODINGS, MANIFEST, SIGNATURE
+from sijill.pprl.format.package import ENCODINGS, MANIFEST, SIGNATURE
 
 MAX_MEMBERS = 8
 PACKAGE_FILES = (MANIFEST, SIGNATURE, ENCODINGS)

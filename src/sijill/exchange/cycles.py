@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sijill import pprl
-from sijill.pprl.keys import REGISTRY_SECRET, RETIRED, key_info
+from sijill.pprl.format.keyfiles import REGISTRY_SECRET, RETIRED
+from sijill.pprl.holder import init_keys, rotate_keys
+from sijill.pprl.holder.keys import key_info
 
 from . import storage
 from .models import Agency, Cycle, CycleState, Package, PackageStatus, RunState
@@ -51,9 +52,9 @@ def open_cycle(*, user=None, request=None, note: str = "", rotate_registry_key: 
             raise CycleError(_("A cycle is already open: close it before opening the next one."))
         current = registry_cycle()
         if current is None:
-            code = pprl.init_keys(folder, REGISTRY_HOLDER).cycle
+            code = init_keys(folder, REGISTRY_HOLDER).cycle
         elif Cycle.objects.filter(code=current).exists() or rotate_registry_key:
-            code = pprl.rotate_keys(folder, registry=rotate_registry_key).cycle
+            code = rotate_keys(folder, registry=rotate_registry_key).cycle
         else:
             code = current  # made at the command line for this cycle
         cycle = Cycle.objects.create(code=code, opened_by=user if getattr(user, "pk", None) else None, note=note)

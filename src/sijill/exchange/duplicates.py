@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 
 from django.db import transaction
 
+from sijill.pprl.registry import OpenedHit
 from sijill.registry.models import DuplicatePair, Person
 
 from .hits import UnknownRecords, explanation_of, number
@@ -30,13 +31,13 @@ class StoredPairs:
         return asdict(self)
 
 
-def store_duplicate_pairs(rows: list[dict], source: str) -> StoredPairs:
+def store_duplicate_pairs(rows: list[OpenedHit], source: str) -> StoredPairs:
     """Store the opened dedupe rows (``registry_record_id``, ``partner_record_id``: both the registry's) as
     ``DuplicatePair`` rows ordered by person, found by ``source`` (the cycle's code). Idempotent.
 
     A pair naming a record the registry does not know stops the whole store, as for hits.
     """
-    record_ids = {str(r[k]) for r in rows for k in ("registry_record_id", "partner_record_id")}
+    record_ids = {str(r) for row in rows for r in (row.registry_record_id, row.partner_record_id)}
     persons = _person_ids(record_ids)
     missing = record_ids - set(persons)
     if missing:
@@ -44,11 +45,11 @@ def store_duplicate_pairs(rows: list[dict], source: str) -> StoredPairs:
                              f"registry (e.g. {sorted(missing)[:3]})")
     pairs: dict[tuple[int, int], DuplicatePair] = {}
     for row in rows:
-        a, b = sorted((persons[str(row["registry_record_id"])], persons[str(row["partner_record_id"])]))
+        a, b = sorted((persons[str(row.registry_record_id)], persons[str(row.partner_record_id)]))
         if a == b or (a, b) in pairs:
             continue
-        pairs[(a, b)] = DuplicatePair(person_a_id=a, person_b_id=b, score=number(row.get("probability")),
-                                      match_class=row["match_class"], explanation=explanation_of(row),
+        pairs[(a, b)] = DuplicatePair(person_a_id=a, person_b_id=b, score=number(row.probability),
+                                      match_class=row.match_class, explanation=explanation_of(row),
                                       source=source)
     with transaction.atomic():
         known = _known(pairs)

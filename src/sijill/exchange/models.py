@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sijill.common.explain import MatchClass
+
 
 class Agency(models.Model):
     """A partner agency that sends encoded extracts (courts, interior, banks, pension authority, ...)."""
@@ -93,6 +95,9 @@ class Cycle(models.Model):
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # which registry is the registry side of the cycle (``exchange.registries``): its records are encoded and
+    # its hits stored against them
+    registry = models.CharField(_("registry"), max_length=32, default="social")
 
     class Meta:
         verbose_name = _("cycle")
@@ -153,6 +158,14 @@ class Run(models.Model):
     """One run of the hub over a cycle's packages, done by a background worker. Everything needed to
     reproduce it is kept: the package hashes, the model, the thresholds and the code version."""
 
+    def hit_counts(self) -> dict[str, dict[str, int]]:
+        """Agency code -> match class -> number of hits, agencies in order: the table every view of a run shows."""
+        counts: dict[str, dict[str, int]] = {}
+        for code, cls, n in (self.hits.values_list("agency__code", "match_class").annotate(n=models.Count("id"))
+                             .order_by("agency__code", "match_class")):
+            counts.setdefault(code, {})[cls] = n
+        return counts
+
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="runs", verbose_name=_("cycle"))
     state = models.CharField(_("state"), max_length=10, choices=RunState.choices, default=RunState.QUEUED)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
@@ -171,6 +184,7 @@ class Run(models.Model):
     model_dir = models.CharField(max_length=500, blank=True)  # relative to SIJILL_DATA_DIR
     code_version = models.CharField(_("code version"), max_length=64, blank=True)
     log = models.JSONField(default=dict, blank=True)  # the hub's run log: counts per stage, retention
+    as_of = models.DateField(_("rules as of"), null=True, blank=True)  # the day the rules are evaluated for
     error = models.TextField(_("error"), blank=True)
 
     class Meta:
@@ -179,10 +193,6 @@ class Run(models.Model):
         ordering = ["-queued_at"]
 
 
-class MatchClass(models.TextChoices):
-    EXACT = "exact", _("exact")
-    PROBABLE = "probable", _("probable")
-    REVIEW = "review", _("for review")
 
 
 class HitReview(models.TextChoices):

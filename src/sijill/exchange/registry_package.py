@@ -1,5 +1,7 @@
-"""The registry's own package, encoded on the server from its members in the database, with the registry's key
-folder: what `sijill encode` would do with an export of the member list, without the export.
+"""The registry's own package, encoded on the server from its records in the database, with the registry's key
+folder: what `sijill encode` would do with an export of the member list, without the export. The records and
+the schema come from the cycle's registry declaration (``registries``); ``person_batches`` is the social
+registry's.
 
 The map (reference -> record number) goes to ``maps/<cycle>/``, never beside the package the hub reads.
 """
@@ -16,8 +18,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from sijill import pprl
-from sijill.pprl.schema import example_schemas, load_schema
+from sijill.pprl.format import LinkageSchema
+from sijill.pprl.format.package import MANIFEST
+from sijill.pprl.format.schema import load_schema
+from sijill.pprl.holder import HolderKeys, encode
 from sijill.registry.models import Person
 
 from . import storage
@@ -52,7 +56,8 @@ def _birth(person: Person) -> str | None:
     return str(person.birth_year) if person.birth_year else None
 
 
-def _batches(schema: pprl.LinkageSchema) -> Iterator[dict[str, list]]:
+def person_batches(schema: LinkageSchema) -> Iterator[dict[str, list]]:
+    """The social registry's persons as the columns its linkage schema names, in batches."""
     columns = {schema.record_id: lambda p: p.record_id}
     for field, cols in schema.fields.items():
         if field not in FIELDS:
@@ -75,22 +80,25 @@ def _batches(schema: pprl.LinkageSchema) -> Iterator[dict[str, list]]:
 
 
 def encode_registry(cycle: Cycle, *, user=None, request=None, workers: int = 1) -> Package:
-    """Encode and sign the registry's members for ``cycle``; the package is accepted into the cycle."""
+    """Encode and sign the records of ``cycle``'s registry; the package is accepted into the cycle."""
     from sijill.audit.trail import record
 
-    keys = pprl.HolderKeys.load(storage.registry_keys_dir())
+    from .registries import get
+
+    keys = HolderKeys.load(storage.registry_keys_dir())
     if keys.cycle != cycle.code:
         raise CycleError(_("The registry's keys are those of cycle %(keys)s, not of cycle %(cycle)s.")
                          % {"keys": keys.cycle, "cycle": cycle.code})
-    if not Person.objects.exists():
+    declared = get(cycle.registry)
+    expected = declared.count()
+    if not expected:
         raise CycleError(_("The registry has no members to match."))
-    schema = load_schema(example_schemas()[REGISTRY])
+    schema = load_schema(declared.schema)
     tmp = Path(tempfile.mkdtemp(prefix="registry-", dir=storage.incoming_dir()))
     try:
-        result = pprl.encode(_batches(schema), schema, keys, tmp / "registry.pkg", agency=REGISTRY,
-                             source="the registry's database", workers=workers,
-                             expected_rows=Person.objects.count())
-        body = (result.package / pprl.package.MANIFEST).read_bytes()
+        result = encode(declared.batches(schema), schema, keys, tmp / "registry.pkg", agency=REGISTRY,
+                        source="the registry's database", workers=workers, expected_rows=expected)
+        body = (result.package / MANIFEST).read_bytes()
         sha256 = hashlib.sha256(body).hexdigest()  # the manifest holds the encodings' own SHA-256
         name = f"{REGISTRY}-{sha256[:12]}.pkg"
         target = storage.packages_dir(cycle.code) / name

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from sijill.pprl.schema import example_schemas, load_schema
+from sijill.pprl.format.schema import example_schemas, load_schema
 
 from .models import Agency, Agreement
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from sijill.pprl import TrustStore
-from sijill.pprl.keys import HOLDER_PUBLIC, fingerprint
+from sijill.pprl.format import TrustStore
+from sijill.pprl.format.keyfiles import HOLDER_PUBLIC, fingerprint
 
 from . import storage
 from .models import Agency

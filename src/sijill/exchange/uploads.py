@@ -18,9 +18,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from sijill import pprl
+from sijill.files import create_private
 from sijill.identity import IDENTITY_VERSION
-from sijill.pprl.schema import example_schemas, load_schema
+from sijill.pprl.format import (
+    PackageError,
+    SchemaError,
+    TamperedPackage,
+    TrustStore,
+    UnknownHolder,
+    UnsignedPackage,
+    open_package,
+)
+from sijill.pprl.format.package import MANIFEST, Manifest
+from sijill.pprl.format.schema import example_schemas, load_schema
 
 from . import storage, trust
 from .archive import ArchiveError, unpack
@@ -130,8 +140,8 @@ def store_registry_map(map_file: Path, cycle: Cycle, package_name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = folder / f"{package_name}.map.csv"
     tmp = target.with_name(target.name + ".tmp")
-    shutil.copyfile(map_file, tmp)
-    os.chmod(tmp, 0o600)
+    with open(map_file, "rb") as source, create_private(tmp, "wb", exclusive=False) as copy:
+        shutil.copyfileobj(source, copy)
     os.replace(tmp, target)
     return target
 
@@ -178,7 +188,7 @@ def _spool(fileobj, path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _verify(folder: Path, agency: Agency | None) -> pprl.package.Manifest:
+def _verify(folder: Path, agency: Agency | None) -> Manifest:
     """The package's manifest, once its signature is checked against the sender's registered key only."""
     who = agency.code if agency else REGISTRY
     keys = trust.agency_keys([agency]) if agency else trust.registry_key()
@@ -188,16 +198,16 @@ def _verify(folder: Path, agency: Agency | None) -> pprl.package.Manifest:
         raise PackageRefused(_("No signing key is registered for this agency; an administrator must register it "
                                "before its packages can be accepted."))
     try:
-        package = pprl.open_package(folder, pprl.TrustStore(keys))
-    except pprl.UnsignedPackage:
+        package = open_package(folder, TrustStore(keys))
+    except UnsignedPackage:
         raise PackageRefused(_("The package is not signed.")) from None
-    except pprl.UnknownHolder:
+    except UnknownHolder:
         raise PackageRefused(_("The package is not signed with the key registered for %(who)s.") % {"who": who}) \
             from None
-    except pprl.TamperedPackage:
+    except TamperedPackage:
         raise PackageRefused(_("The signature does not match the package: it was changed after it was signed, "
                                "or it is damaged.")) from None
-    except pprl.PackageError as e:
+    except PackageError as e:
         raise PackageRefused(_("The package cannot be read: %(error)s") % {"error": _last_part(e)}) from None
     if package.manifest.agency != who:
         raise PackageRefused(_("The package was made for agency “%(made)s”, not for %(who)s.")
@@ -236,8 +246,8 @@ def _check_versions(manifest, cycle: Cycle, agency: Agency | None) -> None:
     for other in others:
         path = storage.absolute(other.path)
         try:
-            theirs = pprl.package.Manifest.from_json(_json(path / pprl.package.MANIFEST))
-        except (OSError, ValueError, pprl.PackageError):
+            theirs = Manifest.from_json(_json(path / MANIFEST))
+        except (OSError, ValueError, PackageError):
             continue
         if theirs.encoding_hash != manifest.encoding_hash:
             raise PackageRefused(_("The package's encoding settings differ from those of the cycle's other "
@@ -260,7 +270,7 @@ def _check_schema(manifest, agency: Agency | None, sent: Path | None):
             schema = load_schema(sent)
         except UnicodeDecodeError:
             raise PackageRefused(_("The linkage schema sent with the package is not UTF-8 text.")) from None
-        except pprl.SchemaError as e:
+        except SchemaError as e:
             problem = _last_part(str(e).replace(f"{sent.parent}{os.sep}", ""))  # no server path in the reason
             raise PackageRefused(_("The linkage schema sent with the package is not valid: %(error)s")
                                  % {"error": problem}) from None

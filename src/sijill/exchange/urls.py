@@ -9,7 +9,6 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("cycles/", views.cycle_list, name="cycles"),
     path("cycles/<str:code>/", views.cycle_page, name="cycle"),
-    path("cycles/<str:code>/run/", views.cycle_run, name="cycle_run"),
     path("cycles/<str:code>/close/", views.cycle_close, name="cycle_close"),
     path("cycles/<str:code>/hits/", views.hit_list, name="hits"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),

@@ -6,20 +6,19 @@ data: every list and every hit opened is written to the audit trail.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sijill.accounts.access import deny, requires
+from sijill.audit.access import deny, requires
 from sijill.audit.trail import record
+from sijill.common.explain import explain
+from sijill.common.scoping import in_scope
 from sijill.registry.models import Person
 
 from . import cycles, runs, services, trust
-from .explain import explain
 from .forms import KeyForm, OpenCycleForm, PackageForm, ReviewForm
 from .models import Agency, Cycle, CycleState, Hit, HitReview, MatchClass, Package, Run, RunState
 from .uploads import PackageRefused, receive_package
@@ -114,24 +113,9 @@ def _counts(cycle: Cycle) -> list[tuple[Agency, dict]]:
     last = cycle.runs.filter(state=RunState.SUCCEEDED).first()
     if last is None:
         return []
-    counts: dict[int, Counter] = {}
-    for agency_id, cls in last.hits.values_list("agency_id", "match_class"):
-        counts.setdefault(agency_id, Counter())[cls] += 1
-    agencies = Agency.objects.in_bulk(list(counts))
-    return [(agencies[a], dict(c)) for a, c in sorted(counts.items(), key=lambda kv: agencies[kv[0]].code)]
-
-
-@requires("run_cycles")
-@require_POST
-def cycle_run(request, code: str):
-    cycle = get_object_or_404(Cycle, code=code)
-    try:
-        runs.start_run(cycle, user=request.user, request=request)
-    except cycles.CycleError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, _("The run is queued; the worker (`sijill worker`) takes it in a moment."))
-    return redirect("exchange:cycle", code=cycle.code)
+    counts = last.hit_counts()
+    agencies = Agency.objects.in_bulk(list(counts), field_name="code")
+    return [(agencies[code], by_class) for code, by_class in counts.items()]
 
 
 @requires("run_cycles")
@@ -154,11 +138,7 @@ def run_progress(request, pk: int):
 
 
 def _visible_hits(request):
-    hits = Hit.objects.select_related("person", "agency", "cycle")
-    scope = request.user.governorate_scope
-    if scope is not None:
-        hits = hits.filter(person__governorate__in=scope)
-    return hits
+    return in_scope(Hit.objects.select_related("person", "agency", "cycle"), request.user, "person__governorate")
 
 
 @requires("view_hits")

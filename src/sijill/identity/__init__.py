@@ -11,7 +11,7 @@ from .lexicon import data_fingerprint
 from .names import NameChain, NameParts, parse_name, surname_key
 from .places import GOVERNORATES, governorate, sex
 from .skeleton import canonical, latin_to_arabic_key, skeleton
-from .text import normalize_text
+from .text import normalize_text, to_ascii_digits
 
 IDENTITY_VERSION = f"1.0+{data_fingerprint()}"
 
@@ -35,4 +35,5 @@ __all__ = [
     "sex",
     "skeleton",
     "surname_key",
+    "to_ascii_digits",
 ]

@@ -4,6 +4,6 @@ DuckDB or Spark), one-to-one assignment and explained hits. It never takes a sec
 
 from .cascade import Match, StageCounts
 from .model import Thresholds
-from .run import RunLog, match
+from .run import HubEvent, RunLog, apply_retention, match
 
-__all__ = ["Match", "RunLog", "StageCounts", "Thresholds", "match"]
+__all__ = ["HubEvent", "Match", "RunLog", "StageCounts", "Thresholds", "apply_retention", "match"]

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sijill.pprl import Package
+from sijill.pprl.format import Package
 
 BLOOM_WORDS = 8  # a 512-bit filter as eight BIGINT words: bit_count and & exist in DuckDB and Spark
 

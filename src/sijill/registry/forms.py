@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sijill import identity
+from sijill.identity import to_ascii_digits
 
-from .importing.kinds import ascii_digits
 from .importing.schema import schema_names
 from .models import GOVERNORATE_CHOICES, PairStatus
 from .search import SearchQuery
@@ -35,7 +35,7 @@ class SearchForm(forms.Form):
             raise forms.ValidationError(_("A national ID has 12 digits."), code="invalid") from None
 
     def clean_birth_year(self) -> int | None:
-        value = ascii_digits(self.cleaned_data["birth_year"]).strip()
+        value = to_ascii_digits(self.cleaned_data["birth_year"]).strip()
         if not value:
             return None
         if not value.isdigit() or not 1880 <= int(value) <= 2100:

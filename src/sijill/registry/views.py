@@ -13,23 +13,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from sijill.accounts.access import deny, requires
+from sijill.audit.access import deny, requires
 from sijill.audit.models import Action
 from sijill.audit.trail import record
+from sijill.common.explain import MatchClass, explain
+from sijill.common.pages import page_number
 from sijill.registry.importing.schema import SchemaError
 from sijill.tabular import FileFormatError
 
 from . import services
 from .forms import DecisionForm, ImportForm, SearchForm
-from .importing.kinds import ascii_digits
 from .models import DuplicatePair, ImportRun, Payment, Person
 from .search import search as run_search
-
-
-def page_number(params) -> int:
-    """The page asked for, in Latin or Arabic-Indic digits (1 when absent or not a number)."""
-    value = ascii_digits(params.get("page", "1"))
-    return int(value) if value.isdigit() else 1
 
 
 @requires("search_people")
@@ -133,16 +128,12 @@ def pair(request, pk: int):
 
 
 def _class_label(item: DuplicatePair) -> str:
-    from sijill.exchange.models import MatchClass
-
     return dict(MatchClass.choices).get(item.match_class, item.match_class)
 
 
 def _reasons(item: DuplicatePair) -> list[str]:
     """The hub's explanation in plain sentences (a list of per-field levels, as the hits keep it); an
     explanation written by hand as field -> level is shown as it is."""
-    from sijill.exchange.explain import explain
-
     if isinstance(item.explanation, dict):
         return [f"{field}: {level}" for field, level in item.explanation.items()]
     return explain(item.explanation)

@@ -3,56 +3,25 @@ each table with its bar chart drawn in the PDF itself. Right to left, the first 
 
 from __future__ import annotations
 
-import logging
-import re
-from importlib import resources
-
-from fpdf import FPDF
 from fpdf.fonts import FontFace
+
+from sijill.common.pdf import FONT, ArabicPDF
 
 from .charts import figure
 from .tables import Table
 
-FONT = "Amiri"
 BAR = (43, 106, 79)
 HEAD_FILL = (230, 238, 233)
-logging.getLogger("fontTools").setLevel(logging.WARNING)  # its font subsetting logs every glyph at INFO
-# Dates, months and cycle codes (2026-06, 2026-11-23, 21:40): fpdf2's bidi splits them at the hyphen in right-to-left
-# text and prints 06-2026; an isolate (LRI ... PDI) keeps each one left to right, as a browser shows it.
-NUMBER_RUN = re.compile(r"(?<![\u2066\d])\d+(?:[-/:.,]\d+)+")  # not one already isolated
-
-
-def isolated(text: str) -> str:
-    return NUMBER_RUN.sub(lambda m: f"\u2066{m.group()}\u2069", text)
-
-
-def _font_path(name: str) -> str:
-    return str(resources.files("sijill.web") / "fonts" / name)
-
-
-class ReportPDF(FPDF):
+class ReportPDF(ArabicPDF):
     def __init__(self, rtl: bool):
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.rtl = rtl
-        self.add_font(FONT, fname=_font_path("Amiri-Regular.ttf"))
-        self.add_font(FONT, style="B", fname=_font_path("Amiri-Bold.ttf"))
-        self.set_text_shaping(use_shaping_engine=True, direction="rtl" if rtl else "ltr",
-                              script="arab" if rtl else "latn", language="ara" if rtl else "eng")
+        super().__init__(rtl)
         self.set_auto_page_break(auto=True, margin=15)
         self.set_margins(15, 15, 15)
-
-    @property
-    def align(self) -> str:
-        return "R" if self.rtl else "L"
 
     def footer(self):
         self.set_y(-12)
         self.set_font(FONT, size=9)
         self.cell(0, 6, f"{self.page_no()}", align="C")
-
-    def normalize_text(self, text: str) -> str:
-        """Every text written goes through here: in right-to-left pages, number runs are isolated."""
-        return super().normalize_text(isolated(text) if self.rtl else text)
 
     def heading(self, text: str, size: int = 13):
         self.set_font(FONT, style="B", size=size)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sijill.accounts.access import requires
+from sijill.audit.access import requires
 from sijill.audit.models import Action
 from sijill.audit.trail import record
 from sijill.exchange.models import Cycle

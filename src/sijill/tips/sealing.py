@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +17,8 @@ from django.db import router, transaction
 from nacl.encoding import HexEncoder
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
+
+from sijill.files import create_private
 
 from .models import TipKey
 
@@ -29,9 +30,7 @@ class KeyUnavailable(RuntimeError):
 
 
 def key_path() -> Path:
-    from sijill.web.config import env
-
-    configured = (env(KEY_FILE_SETTING) or "").strip()
+    configured = (getattr(settings, "TIPS_KEY_FILE", "") or "").strip()
     return Path(configured) if configured else Path(settings.DATA_DIR) / "keys" / "tips.key"
 
 
@@ -47,8 +46,7 @@ def init_key(path: Path | None = None) -> tuple[Path, str, bool]:
     if created:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         secret = PrivateKey.generate()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
+        with create_private(path) as f:
             f.write(secret.encode(HexEncoder).decode() + "\n")
     public = _load_private(path).public_key
     _register(public)

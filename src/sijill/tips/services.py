@@ -11,10 +11,9 @@ from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sijill.accounts.throttle import client_ip
 from sijill.audit.models import AuditEntry
-from sijill.audit.trail import record
-from sijill.registry.importing.kinds import ascii_digits
+from sijill.audit.trail import client_ip, record
+from sijill.identity import to_ascii_digits
 
 from . import sealing
 from .matching import normalized_governorate, subject_key
@@ -43,7 +42,7 @@ def new_reference() -> str:
 
 def clean_reference(text: str) -> str:
     """A reference as a caller may type it: Arabic-Indic digits, spaces or dashes."""
-    return "".join(ch for ch in ascii_digits(text or "") if ch.isdigit())
+    return "".join(ch for ch in to_ascii_digits(text or "") if ch.isdigit())
 
 
 def record_tip(*, user, subject: dict, category: str, allegation: str, caller: dict, request=None) -> Tip:
@@ -56,7 +55,7 @@ def record_tip(*, user, subject: dict, category: str, allegation: str, caller: d
     tip = Tip(reference=new_reference(), recorded_by=user, category=category, allegation=allegation.strip(),
               subject_name=" ".join(subject.get("name", "").split()),
               subject_mother=" ".join(subject.get("mother", "").split()),
-              subject_national_id=ascii_digits(subject.get("national_id", "")).strip(),
+              subject_national_id=to_ascii_digits(subject.get("national_id", "")).strip(),
               subject_governorate=governorate, subject_address=subject.get("address", "").strip(),
               caller_sealed=ciphertext, sealed_with=key)
     tip.subject_key = subject_key(tip.subject_name, tip.subject_national_id, tip.subject_governorate)

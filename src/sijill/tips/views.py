@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sijill.accounts.access import requires
+from sijill.audit.access import requires
 from sijill.audit.models import Action
 from sijill.audit.trail import record
 from sijill.registry.models import Person

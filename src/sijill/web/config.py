@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from sijill.files import create_private
+
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or wrong; the message names the environment variable."""
@@ -122,8 +124,7 @@ def secret_key() -> str:
     path = data_dir() / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
+        with create_private(path) as f:
             f.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 

@@ -151,6 +151,7 @@ UPLOAD_MAX_BYTES = config.env_int("SIJILL_UPLOAD_MAX_MB") * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SEARCH_LIMIT = config.env_int("SIJILL_SEARCH_LIMIT")
+TIPS_KEY_FILE = config.env("SIJILL_TIPS_KEY_FILE") or ""
 SEARCH_PAGE_SIZE = 20
 # Visit photos are personal data: kept under the data directory and served only through a checked view.
 MEDIA_ROOT = DATA_DIR / "media"

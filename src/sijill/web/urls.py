@@ -4,6 +4,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from sijill.cycles import urls as cycle_urls
+from sijill.eligibility import urls as eligibility_urls
+from sijill.exchange import urls as exchange_urls
+
 from . import views
 
 urlpatterns = [
@@ -13,8 +17,8 @@ urlpatterns = [
     path("accounts/", include("sijill.accounts.urls")),
     path("registry/", include("sijill.registry.urls")),
     path("audit/", include("sijill.audit.urls")),
-    path("exchange/", include("sijill.exchange.urls")),
-    path("eligibility/", include("sijill.eligibility.urls")),
+    path("exchange/", include((exchange_urls.urlpatterns + cycle_urls.exchange_patterns, "exchange"))),
+    path("eligibility/", include((eligibility_urls.urlpatterns + cycle_urls.eligibility_patterns, "eligibility"))),
     path("cases/", include("sijill.cases.urls")),
     path("tips/", include("sijill.tips.urls")),
     path("reports/", include("sijill.reports.urls")),

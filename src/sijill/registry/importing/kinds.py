@@ -11,18 +11,15 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from sijill import identity
+from sijill.identity import to_ascii_digits
 
-DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+from .words import header_key, vocabulary
 
 
 class Invalid(ValueError):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
-
-
-def ascii_digits(text: str) -> str:
-    return text.translate(DIGITS)
 
 
 def _identity(reader):
@@ -36,7 +33,7 @@ def _identity(reader):
 
 
 def code(text: str) -> str:
-    value = " ".join(ascii_digits(text).split())
+    value = " ".join(to_ascii_digits(text).split())
     if len(value) > 64:
         raise Invalid("longer than 64 characters")
     return value
@@ -74,7 +71,7 @@ _AMOUNT_NOISE = re.compile(r"(?i)\s|,|٬|iqd|د\.?ع\.?|دينار")
 
 
 def amount(text: str) -> int:
-    clean = _AMOUNT_NOISE.sub("", ascii_digits(text))
+    clean = _AMOUNT_NOISE.sub("", to_ascii_digits(text))
     if clean.endswith(".0") or clean.endswith(".00"):
         clean = clean.rsplit(".", 1)[0]
     if not clean.isdigit():
@@ -88,8 +85,6 @@ def amount(text: str) -> int:
 def _word(vocabulary_name: str, what: str) -> Callable[[str], str]:
     @lru_cache(maxsize=1_000)
     def read(text: str) -> str:
-        from .schema import header_key, vocabulary
-
         found = vocabulary(vocabulary_name).get(header_key(text))
         if found is None:
             raise Invalid(f"not a known {what}")
@@ -100,8 +95,6 @@ def _word(vocabulary_name: str, what: str) -> Callable[[str], str]:
 
 @cache
 def _relations() -> dict[str, str]:
-    from .schema import header_key
-
     text = (resources.files("sijill.registry") / "data" / "relations.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
     table = {}
@@ -113,8 +106,6 @@ def _relations() -> dict[str, str]:
 
 @lru_cache(maxsize=1_000)
 def relation(text: str) -> str:
-    from .schema import header_key
-
     found = _relations().get(header_key(text))
     if found is None:
         raise Invalid("not a known relation to the head of household")

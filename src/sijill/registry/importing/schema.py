@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
-from sijill import identity
-
 from . import kinds
+from .words import _builtin, header_key, vocabulary  # noqa: F401 - vocabulary: part of this module's face
 
 
 class SchemaError(ValueError):
@@ -55,16 +52,6 @@ class Schema:
         return found
 
 
-def header_key(h: str) -> str:
-    return "".join(identity.normalize_text(str(h).replace("_", " ")).split())
-
-
-@cache
-def _builtin() -> dict:
-    text = (resources.files("sijill.registry") / "data" / "schemas.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
 def schema_names() -> list[str]:
     return [k for k in _builtin() if k != "vocabularies"]
 
@@ -104,10 +91,3 @@ def _parse(name: str, body: dict, where: Path | None = None) -> Schema:
     if unknown:
         raise SchemaError(f"{where_txt}schema {name!r} names fields it does not define: {', '.join(unknown)}")
     return Schema(name, str(body.get("title", name)), key, fields, one_of)
-
-
-@cache
-def vocabulary(name: str) -> dict[str, str]:
-    """word (normalised) -> value, for the kinds that read a word (yes/no, statuses)."""
-    table = _builtin()["vocabularies"][name]
-    return {header_key(word): value for value, words in table.items() for word in words}

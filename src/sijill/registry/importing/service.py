@@ -21,9 +21,9 @@ from pathlib import Path
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from sijill.common.bulk import ensure_indexes, indexes_built_after
 from sijill.tabular import ROW, TableSource, read_batches, write_csv
 
-from ..bulk import ensure_indexes, indexes_built_after
 from ..models import ImportIssue, ImportRun, ImportStatus, Person
 from .rows import Issue, Parsed, work
 from .schema import Schema, load_schema

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sijill import identity
+from sijill.common.bulk import db_now, select_in, upsert
 from sijill.tabular import ROW
 
-from ..bulk import db_now, select_in, upsert
 from ..keys import KEY_FIELDS
 from ..models import Enrolment, EnrolmentStatus, Household, Membership, Payment, PaymentStatus, Person, Programme
 from .rows import PERSON_COLUMNS

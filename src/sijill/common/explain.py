@@ -8,9 +8,10 @@ the same level are said together.
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 NAME_FIELDS = ("given_name", "father_name", "grandfather_name", "surname", "mother_name")
 
@@ -127,3 +128,9 @@ def _join(names: list[str]) -> str:
     for name in names[1:-1]:
         text = _("%(list)s, %(next)s") % {"list": text, "next": name}
     return _("%(list)s and %(last)s") % {"list": text, "last": names[-1]}
+
+
+class MatchClass(models.TextChoices):
+    EXACT = "exact", gettext_lazy("exact")
+    PROBABLE = "probable", gettext_lazy("probable")
+    REVIEW = "review", gettext_lazy("for review")

@@ -18,10 +18,9 @@ import os
 import numpy as np
 import pyarrow as pa
 from nacl import bindings
-from nacl.exceptions import CryptoError
 from nacl.public import PublicKey, SealedBox
 
-from .errors import PayloadError
+from ..format.errors import PayloadError
 
 try:  # PyNaCl's cffi module: libsodium without the per-call checks of ``nacl.bindings``
     from nacl._sodium import ffi as _ffi
@@ -30,7 +29,7 @@ try:  # PyNaCl's cffi module: libsodium without the per-call checks of ``nacl.bi
     _sodium = (_ffi, _lib)
 except ImportError:  # pragma: no cover - another PyNaCl layout: the checked wrapper is used
     _sodium = None
-from .keys import RegistryKeys, Secret
+from ..format.keyfiles import Secret
 
 NONCE = bindings.crypto_secretbox_NONCEBYTES
 _MAC = bindings.crypto_secretbox_MACBYTES
@@ -114,24 +113,3 @@ def encrypt_array(data_key: Secret, plaintexts: list[bytes]) -> pa.Array:
         if box(out + (start + NONCE), pt, len(pt), out + start, key) != 0:
             raise PayloadError("encryption failed")
     return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)])
-
-
-class PayloadOpener:
-    """The registry's side: open payloads of hits with the registry's private key."""
-
-    def __init__(self, keys: RegistryKeys):
-        self._keys = keys
-        self._data_keys: dict[bytes, bytes] = {}
-
-    def open(self, sealed_key: bytes, payload: bytes, *, agency: str, ref: str) -> dict:
-        """The payload's record as a dict (``id``, ``f`` fields, or ``dummy``); checks agency and reference."""
-        key = self._data_keys.get(sealed_key)
-        if key is None:
-            key = self._data_keys[sealed_key] = self._keys.unseal(sealed_key)
-        try:
-            body = json.loads(bindings.crypto_secretbox_open_easy(payload[NONCE:], payload[:NONCE], key))
-        except (CryptoError, ValueError):
-            raise PayloadError(f"payload of {ref} is damaged or was not sealed with its package's key") from None
-        if body.get("a") != agency or body.get("r") != ref:
-            raise PayloadError(f"payload of {ref} belongs to another record ({body.get('a')}/{body.get('r')})")
-        return body

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -35,8 +36,20 @@ import pyarrow.parquet as pq
 from nacl.exceptions import BadSignatureError
 
 from .errors import IncompatiblePackage, PackageError, TamperedPackage, UnknownHolder, UnsignedPackage
-from .keys import HolderKeys, TrustStore, fingerprint
+from .keyfiles import TrustStore, fingerprint
 from .schema import FORMAT, EncodingSpec, encoding_spec
+
+
+class Signer(Protocol):
+    """What signs a package: the holder's keys (``pprl.holder.HolderKeys``); the format never holds them."""
+
+    holder: str
+    cycle: str
+    registry_public: bytes
+    verify_key: bytes
+
+    def sign(self, message: bytes) -> bytes: ...
+
 
 ENCODINGS = "encodings.parquet"
 MANIFEST = "manifest.json"
@@ -128,7 +141,7 @@ class PackageWriter:
     def count(self, n: int) -> None:
         self.records += n
 
-    def finish(self, keys: HolderKeys, *, agency: str, identity_version: str, schema_hash: str,
+    def finish(self, keys: Signer, *, agency: str, identity_version: str, schema_hash: str,
                sealed_payload_key: bytes) -> Manifest:
         staging = self.spill_dir / "package"
         staging.mkdir()

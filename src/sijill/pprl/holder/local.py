@@ -11,11 +11,9 @@ from pathlib import Path
 
 from sijill.tabular import read_batches
 
+from ..format.schema import LinkageSchema, load_schema
 from .keys import HolderKeys, init_keys, trust_key
 from .pipeline import EncodeResult, encode
-from .schema import LinkageSchema, load_schema
-
-SCHEMAS = Path(__file__).parent / "schemas"
 
 
 def encode_holders(root: Path, files: dict[str, Path], *, workers: int = 1, batch_rows: int = 50_000,
@@ -41,7 +39,7 @@ def encode_holders(root: Path, files: dict[str, Path], *, workers: int = 1, batc
             init_keys(keys, who, join=root / "keys" / "registry")
             trust_key(root / "keys" / "registry", keys / "holder.pub")
         (trusted / f"{who}.pub").write_bytes((keys / "holder.pub").read_bytes())
-        schema = (schemas or {}).get(who) or load_schema(SCHEMAS / f"{who}.yaml")
+        schema = (schemas or {}).get(who) or load_schema(f"example:{who}")
         result = encode(read_batches(files[who], batch_rows=batch_rows).batches, schema, HolderKeys.load(keys),
                         root / f"{who}.pkg", agency=who, workers=workers)
         packages[who] = result.package

@@ -7,8 +7,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from sijill.audit.models import Action
-from sijill.audit.trail import record
+from .models import Action
+from .trail import record
 
 
 def deny(request, reason: str, **details) -> PermissionDenied:

@@ -21,9 +21,9 @@ import pyarrow.compute as pc
 from sijill import identity
 from sijill.identity.text import to_ascii_digits
 
+from ..format.schema import CHAIN_FIELDS, NAME_FIELDS, EncodingSpec, ExtraField, LinkageSchema
 from . import payload as payloads
 from .keys import HolderKeys, Secret
-from .schema import CHAIN_FIELDS, NAME_FIELDS, EncodingSpec, ExtraField, LinkageSchema
 from .tokens import BloomEncoder, CachedTokenizer, Tokenizer, blip_masks
 from .vocab import Interner, NameVocab, ValueTable, distinct_values
 

@@ -10,8 +10,8 @@ import hashlib
 
 import numpy as np
 
-from .keys import Secret
-from .schema import BloomParams, Hardening
+from ..format.keyfiles import Secret
+from ..format.schema import BloomParams, Hardening
 
 _BLOCK = 64  # SHA-256 block size
 

@@ -18,53 +18,37 @@ group or others may read. No secret is ever printed, logged or put in a ``repr``
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
-import json
 import os
 import secrets
 import shutil
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nacl.exceptions import CryptoError
-from nacl.public import PrivateKey, SealedBox
-from nacl.signing import SigningKey, VerifyKey
+from nacl.public import PrivateKey
+from nacl.signing import SigningKey
 
-from .errors import KeyFileError, PayloadError
-
-CYCLE_FILE = "cycle.json"
-LINKAGE_SECRET = "linkage.secret"
-HOLDER_SECRET = "holder.secret"
-HOLDER_PUBLIC = "holder.pub"
-REGISTRY_PUBLIC = "registry.pub"
-REGISTRY_SECRET = "registry.secret"
-RETIRED = "retired"
-TRUSTED = "trusted"
-SECRET_SUFFIX = ".secret"
+from ..format.errors import KeyFileError
+from ..format.keyfiles import (
+    CYCLE_FILE,
+    HOLDER_PUBLIC,
+    HOLDER_SECRET,
+    LINKAGE_SECRET,
+    REGISTRY_PUBLIC,
+    REGISTRY_SECRET,
+    RETIRED,
+    SECRET_SUFFIX,
+    TRUSTED,
+    Secret,
+    fingerprint,
+    hex_field,
+    read_json,
+    read_secret,
+    write_public,
+    write_secret,
+)
 
 _KDF_LABEL = b"sijill/pprl/1"
-
-
-class Secret:
-    """Bytes that never show themselves: ``repr`` and ``str`` are redacted; ``reveal()`` gives the value."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: bytes):
-        self._value = bytes(value)
-
-    def reveal(self) -> bytes:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret(<redacted>)"
-
-    __str__ = __repr__
-
-    def __reduce__(self):  # pickled only to hand a holder's own worker processes their keys
-        return (Secret, (self._value,))
 
 
 def hkdf_sha256(ikm: bytes, info: bytes, length: int = 32, salt: bytes = b"") -> bytes:
@@ -78,65 +62,6 @@ def hkdf_sha256(ikm: bytes, info: bytes, length: int = 32, salt: bytes = b"") ->
     return out[:length]
 
 
-def fingerprint(public_key: bytes) -> str:
-    """A short, printable name for a public key."""
-    return hashlib.sha256(public_key).hexdigest()[:16]
-
-
-# --- files ------------------------------------------------------------------------------------------
-
-
-def _write_secret(path: Path, data: dict) -> None:
-    """Create ``path`` readable by its owner only; never overwrite a secret by accident."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    os.chmod(path, 0o600)
-
-
-def _write_public(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise KeyFileError(f"{path}: missing (create the keys with `sijill keys init`)") from None
-    except (OSError, ValueError) as e:
-        raise KeyFileError(f"{path}: not a Sijill key file ({e.__class__.__name__})") from None
-    if not isinstance(data, dict):
-        raise KeyFileError(f"{path}: not a Sijill key file")
-    return data
-
-
-def check_permissions(path: Path) -> None:
-    """Refuse a secret file that anyone but its owner may read or write."""
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        raise KeyFileError(f"{path}: missing (create the keys with `sijill keys init`)") from None
-    if os.name == "posix" and mode & 0o077:
-        raise KeyFileError(f"{path}: permissions {mode:04o} are too open for a secret; "
-                           f"run `chmod 600 {path}` and check who may have copied it")
-
-
-def _read_secret(path: Path) -> dict:
-    check_permissions(path)
-    return _read_json(path)
-
-
-def _hex(data: dict, name: str, path: Path, size: int) -> bytes:
-    try:
-        value = bytes.fromhex(data[name])
-    except (KeyError, TypeError, ValueError):
-        raise KeyFileError(f"{path}: field {name!r} is missing or not hexadecimal") from None
-    if len(value) != size:
-        raise KeyFileError(f"{path}: field {name!r} must hold {size} bytes")
-    return value
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -147,29 +72,29 @@ def _new_cycle_id() -> str:
 
 def _write_cycle(directory: Path, cycle: str | None) -> str:
     cycle = cycle or _new_cycle_id()
-    _write_secret(directory / LINKAGE_SECRET, {"cycle": cycle, "secret": secrets.token_bytes(32).hex()})
-    _write_public(directory / CYCLE_FILE, {"cycle": cycle, "created": _now()})
+    write_secret(directory / LINKAGE_SECRET, {"cycle": cycle, "secret": secrets.token_bytes(32).hex()})
+    write_public(directory / CYCLE_FILE, {"cycle": cycle, "created": _now()})
     return cycle
 
 
 def _write_registry_pair(directory: Path) -> None:
     private = PrivateKey.generate()
-    _write_secret(directory / REGISTRY_SECRET, {"x25519_secret": bytes(private).hex()})
-    _write_public(directory / REGISTRY_PUBLIC, {"x25519": bytes(private.public_key).hex()})
+    write_secret(directory / REGISTRY_SECRET, {"x25519_secret": bytes(private).hex()})
+    write_public(directory / REGISTRY_PUBLIC, {"x25519": bytes(private.public_key).hex()})
 
 
 def _write_signing_pair(directory: Path, holder: str) -> None:
     signing = SigningKey.generate()
-    _write_secret(directory / HOLDER_SECRET, {"holder": holder, "ed25519_seed": bytes(signing).hex()})
+    write_secret(directory / HOLDER_SECRET, {"holder": holder, "ed25519_seed": bytes(signing).hex()})
     public = {"holder": holder, "ed25519": bytes(signing.verify_key).hex()}
-    _write_public(directory / HOLDER_PUBLIC, public)
-    _write_public(directory / TRUSTED / f"{holder}.pub", public)
+    write_public(directory / HOLDER_PUBLIC, public)
+    write_public(directory / TRUSTED / f"{holder}.pub", public)
 
 
 def _copy_cycle(source: Path, directory: Path) -> str:
     """Take the cycle's linkage secret and the registry's public key from ``source`` (a trusted channel)."""
-    data = _read_secret(source / LINKAGE_SECRET)
-    _write_secret(directory / LINKAGE_SECRET, data)
+    data = read_secret(source / LINKAGE_SECRET)
+    write_secret(directory / LINKAGE_SECRET, data)
     shutil.copyfile(source / CYCLE_FILE, directory / CYCLE_FILE)
     shutil.copyfile(source / REGISTRY_PUBLIC, directory / REGISTRY_PUBLIC)
     return str(data.get("cycle"))
@@ -228,7 +153,7 @@ def rotate_keys(directory: Path, *, cycle: str | None = None, join: Path | None 
             if (directory / REGISTRY_SECRET).exists():
                 retired = directory / RETIRED
                 retired.mkdir(mode=0o700, exist_ok=True)
-                stamp = fingerprint(bytes.fromhex(_read_json(directory / REGISTRY_PUBLIC)["x25519"]))
+                stamp = fingerprint(bytes.fromhex(read_json(directory / REGISTRY_PUBLIC)["x25519"]))
                 os.replace(directory / REGISTRY_SECRET, retired / f"registry-{stamp}{SECRET_SUFFIX}")
             (directory / REGISTRY_PUBLIC).unlink(missing_ok=True)
             _write_registry_pair(directory)
@@ -251,14 +176,14 @@ def _shred(path: Path) -> None:
 
 def trust_key(directory: Path, public_file: Path) -> str:
     """Accept packages signed by the holder whose ``holder.pub`` is ``public_file``; returns its name."""
-    data = _read_json(Path(public_file))
+    data = read_json(Path(public_file))
     holder = data.get("holder")
     if not isinstance(holder, str):
         raise KeyFileError(f"{public_file}: not a holder's public key (no 'holder')")
     _check_holder_name(holder)
-    _hex(data, "ed25519", Path(public_file), 32)
+    hex_field(data, "ed25519", Path(public_file), 32)
     (Path(directory) / TRUSTED).mkdir(parents=True, exist_ok=True)
-    _write_public(Path(directory) / TRUSTED / f"{holder}.pub", {"holder": holder, "ed25519": data["ed25519"]})
+    write_public(Path(directory) / TRUSTED / f"{holder}.pub", {"holder": holder, "ed25519": data["ed25519"]})
     return holder
 
 
@@ -283,7 +208,7 @@ def key_info(directory: Path) -> KeyInfo:
 
     def public(name: str) -> dict | None:
         p = directory / name
-        return _read_json(p) if p.exists() else None
+        return read_json(p) if p.exists() else None
 
     holder, registry, cycle = public(HOLDER_PUBLIC), public(REGISTRY_PUBLIC), public(CYCLE_FILE)
     return KeyInfo(
@@ -314,15 +239,15 @@ class HolderKeys:
     def load(cls, directory: Path) -> HolderKeys:
         directory = Path(directory)
         linkage_path, signing_path = directory / LINKAGE_SECRET, directory / HOLDER_SECRET
-        linkage, signing = _read_secret(linkage_path), _read_secret(signing_path)
+        linkage, signing = read_secret(linkage_path), read_secret(signing_path)
         registry_path = directory / REGISTRY_PUBLIC
-        registry = _read_json(registry_path)
+        registry = read_json(registry_path)
         cycle, holder = linkage.get("cycle"), signing.get("holder")
         if not isinstance(cycle, str) or not isinstance(holder, str):
             raise KeyFileError(f"{directory}: key files lack the cycle id or the holder name")
-        return cls(holder=holder, cycle=cycle, registry_public=_hex(registry, "x25519", registry_path, 32),
-                   _linkage=Secret(_hex(linkage, "secret", linkage_path, 32)),
-                   _signing=Secret(_hex(signing, "ed25519_seed", signing_path, 32)))
+        return cls(holder=holder, cycle=cycle, registry_public=hex_field(registry, "x25519", registry_path, 32),
+                   _linkage=Secret(hex_field(linkage, "secret", linkage_path, 32)),
+                   _signing=Secret(hex_field(signing, "ed25519_seed", signing_path, 32)))
 
     def subkey(self, purpose: str) -> Secret:
         """The 256-bit key for one purpose (a field's token, a Bloom filter...), bound to the cycle."""
@@ -336,61 +261,4 @@ class HolderKeys:
     def sign(self, message: bytes) -> bytes:
         return SigningKey(self._signing.reveal()).sign(message).signature
 
-
-@dataclass(frozen=True)
-class RegistryKeys:
-    """The registry's X25519 private keys (current first, then retired ones) for opening payloads."""
-
-    _private: tuple[Secret, ...] = field(repr=False)
-
-    @classmethod
-    def load(cls, directory: Path) -> RegistryKeys:
-        directory = Path(directory)
-        paths = [directory / REGISTRY_SECRET, *sorted((directory / RETIRED).glob("*" + SECRET_SUFFIX))]
-        if not paths[0].exists():
-            raise KeyFileError(f"{paths[0]}: missing; only the registry's key directory can open payloads")
-        keys = tuple(Secret(_hex(_read_secret(p), "x25519_secret", p, 32)) for p in paths if p.exists())
-        return cls(keys)
-
-    def unseal(self, sealed: bytes) -> bytes:
-        """Open a sealed box with the current registry key, else with a retired one."""
-        for secret in self._private:
-            try:
-                return SealedBox(PrivateKey(secret.reveal())).decrypt(sealed)
-            except CryptoError:
-                continue
-        raise PayloadError("no registry private key in this directory opens the payload key "
-                           "(sealed for another registry, or for a key that was not kept)")
-
-
-class TrustStore:
-    """Verify keys of the data holders whose packages are accepted. Public keys only: the hub's view."""
-
-    def __init__(self, verify_keys: dict[str, bytes]):
-        self._keys = {holder: VerifyKey(key) for holder, key in verify_keys.items()}
-
-    @classmethod
-    def from_dir(cls, directory: Path) -> TrustStore:
-        """Read ``*.pub`` files from ``directory`` (or from its ``trusted/`` folder when it has one)."""
-        directory = Path(directory)
-        if (directory / TRUSTED).is_dir():
-            directory = directory / TRUSTED
-        keys = {}
-        for path in sorted(directory.glob("*.pub")):
-            data = _read_json(path)
-            if isinstance(data.get("holder"), str) and "ed25519" in data:
-                keys[data["holder"]] = _hex(data, "ed25519", path, 32)
-        if not keys:
-            raise KeyFileError(f"{directory}: no trusted holder keys (*.pub with a 'holder' and an 'ed25519')")
-        return cls(keys)
-
-    def holders(self) -> tuple[str, ...]:
-        return tuple(sorted(self._keys))
-
-    def verify(self, holder: str, public_key: bytes, message: bytes, signature: bytes) -> None:
-        """Raise ``KeyError`` for an unknown holder or key, ``CryptoError`` for a bad signature."""
-        key = self._keys.get(holder)
-        if key is None or bytes(key) != public_key:
-            raise KeyError(holder)
-        key.verify(message, signature)
 

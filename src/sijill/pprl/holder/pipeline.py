@@ -25,14 +25,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from sijill.files import create_private
 from sijill.identity import IDENTITY_VERSION
 
+from ..format.errors import NothingUsable, SchemaError
+from ..format.keyfiles import Secret
+from ..format.package import Manifest, PackageWriter, errors_path, map_path, spill
+from ..format.schema import LinkageSchema
 from . import payload as payloads
 from .encoder import EncodedBatch, RecordEncoder
-from .errors import NothingUsable, SchemaError
-from .keys import HolderKeys, Secret
-from .package import Manifest, PackageWriter, errors_path, map_path, spill
-from .schema import LinkageSchema
+from .keys import HolderKeys
 
 Batch = pa.RecordBatch | dict[str, list]
 MAP_COLUMNS = ("ref", "record_id", "row", "dummy")
@@ -133,7 +135,7 @@ class _Sink:
     def _private(path: Path) -> Path:
         """Create an empty file only its owner can read: the map and report hold clear record data."""
         path.unlink(missing_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        create_private(path).close()
         return path
 
     def add(self, result: EncodedBatch, *, count: bool = True) -> None:
@@ -265,8 +267,7 @@ class _SharedBatch:
 
 def _to_shared_memory(batch: pa.RecordBatch, folder: Path) -> _SharedBatch:
     path = folder / f"{os.urandom(8).hex()}.arrow"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f, pa.ipc.new_stream(f, batch.schema) as writer:
+    with create_private(path, "wb") as f, pa.ipc.new_stream(f, batch.schema) as writer:
         writer.write_batch(batch)
     return _SharedBatch(str(path), batch.num_rows)
 

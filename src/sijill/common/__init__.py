@@ -1,0 +1,1 @@
+"""Helpers every web app shares (pages, downloads, governorate scoping, bulk writes): below all of them."""
