@@ -91,7 +91,7 @@ def story(world, tmp_path, settings):
 
     settings.DATA_DIR = tmp_path / "var"
     settings.MEDIA_ROOT = tmp_path / "media"
-    return ration.run_ration(tmp_path, Console(quiet=True), PERSONS, 11)
+    return ration.run_ration(tmp_path, Console(quiet=True), PERSONS, 11, inline=True)
 
 
 def test_the_blind_cycles_link_members_and_block_the_dead_with_due_process(story):

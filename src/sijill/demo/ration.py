@@ -23,7 +23,9 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 
 
-def run_ration(workdir: Path, console: Console, persons: int, seed: int) -> dict[str, object]:
+def run_ration(workdir: Path, console: Console, persons: int, seed: int, *, inline: bool = False) -> dict[str, object]:
+    """The story; with ``inline`` the cycles' runs are executed in this process (the worker's own function)
+    instead of by a worker process (tests)."""
     from sijill.synth.ration import generate_ration_world
 
     world_dir = workdir / "ration-world"
@@ -34,8 +36,8 @@ def run_ration(workdir: Path, console: Console, persons: int, seed: int) -> dict
     figures: dict[str, object] = {}
     figures.update(_import(world_dir, console))
     users = _staff()
-    figures.update(_link(world_dir, workdir / "ration-holders", console))
-    figures.update(_block(world_dir, workdir / "ration-holders", users, console))
+    figures.update(_link(world_dir, workdir / "ration-holders", console, inline))
+    figures.update(_block(world_dir, workdir / "ration-holders", users, console, inline))
     figures.update(_self_update(users, console))
     figures.update(_license(world_dir, users, console))
     from sijill.ration.models import Agent, Card, ChangeRequest, Member
@@ -89,43 +91,85 @@ def _staff() -> dict:
             "planner": user("rationplanner", Role.RATION_PLANNER)}
 
 
-def _interior_package(holder: str, extract: Path, holders: Path) -> Path:
-    """Interior, on its own machine: joins Trade's cycle, encodes its file with its own signing key."""
-    from sijill import pprl
-    from sijill.ration import linkage
+def _interior_upload(holder: str, extract: Path, holders: Path) -> None:
+    """Interior, on its own machine: joins the cycle, encodes its file with its own signing key, and uploads the
+    package (checked by the exchange: signature, cycle, schema, payload fields within the agreement)."""
+    from sijill.exchange import storage, trust
+    from sijill.exchange.archive import pack
+    from sijill.exchange.models import Agency
+    from sijill.exchange.uploads import receive_package
+    from sijill.pprl.format import load_schema
+    from sijill.pprl.holder import HolderKeys, encode, init_keys
+    from sijill.ration.cycles import partner_schema_path
     from sijill.tabular import read_batches
 
     keys = holders / "keys" / holder
     shutil.rmtree(keys, ignore_errors=True)
     keys.parent.mkdir(parents=True, exist_ok=True)
-    pprl.init_keys(keys, holder, join=linkage.keys_dir())
-    linkage.register_holder(keys / "holder.pub")
+    init_keys(keys, holder, join=storage.registry_keys_dir())
+    agency = Agency.objects.get(code=holder)
+    trust.register_key(agency, (keys / "holder.pub").read_text(encoding="utf-8"))
+    schema = Path(partner_schema_path(holder))
     out = holders / "packages" / f"{holder}.pkg"
-    pprl.encode(read_batches(extract).batches, linkage.partner_schema(holder), pprl.HolderKeys.load(keys), out,
-                agency=holder, overwrite=True)
-    return out
+    encode(read_batches(extract).batches, load_schema(schema), HolderKeys.load(keys), out, agency=holder,
+           overwrite=True)
+    archive = out.with_suffix(".tar")
+    with open(archive, "wb") as f:
+        pack(out, f, schema=schema)
+    with open(archive, "rb") as f:
+        receive_package(f, agency=agency, user=None)
 
 
-def _link(world: Path, holders: Path, console: Console) -> dict:
+def _run(cycle, console: Console, inline: bool, as_of: dt.date | None = None):
+    """The cycle's run, queued for the background worker, and a worker process that runs it."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from sijill.cycles.orchestrator import execute_run, start_run
+
+    run = start_run(cycle, as_of=as_of)
+    if inline:
+        execute_run(run.pk)
+        run.refresh_from_db()
+        return run
+    worker = subprocess.Popen([sys.executable, "-c", "from sijill.cli import app; app()", "worker", "--batch",
+                               "--interval", "0.2"], env=os.environ.copy(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    with console.status("the worker runs the ration registry's cycle ...") as status:
+        while worker.poll() is None:
+            run.refresh_from_db()
+            status.update(f"run {run.pk}: {run.stage} ({run.progress_done}/{run.progress_total})")
+            time.sleep(0.3)
+    run.refresh_from_db()
+    if run.state != "succeeded":
+        raise RuntimeError(f"the ration cycle's run {run.state}: {run.error or worker.stderr.read()[-2000:]}")
+    return run
+
+
+def _link(world: Path, holders: Path, console: Console, inline: bool) -> dict:
     from sijill.ration import linkage
-    from sijill.ration.models import LinkRunKind
+    from sijill.ration.cycles import open_ration_cycle
+    from sijill.ration.models import LinkState, Member
 
-    cycle = linkage.open_cycle()
-    package = _interior_package(linkage.NATIONAL, world / "interior/national_cards.csv", holders)
-    run = linkage.run_cycle(LinkRunKind.NATIONAL_ID, [package])
-    log = run.log
+    cycle = open_ration_cycle(note="demo: national-ID linkage")
+    _interior_upload(linkage.NATIONAL, world / "interior/national_cards.csv", holders)
+    run = _run(cycle, console, inline)
+    counts = {s: Member.objects.filter(link_state=s).count() for s in LinkState.values}
+    two_cards = (run.log.get("dedupe") or {}).get("found", 0)
     accuracy = _accuracy(world)
-    console.print(f"  national-ID linkage (cycle {cycle}; Interior encoded its register with its own keys, Trade never "
-                  f"saw it): {log['linked']:,} linked, {log['not_found']:,} not found, {log['conflict']:,} in "
-                  f"conflict, {log['two_cards']} persons on two cards; {log['seconds']:.0f} s")
+    console.print(f"  national-ID linkage (cycle {cycle.code}; Interior encoded its register with its own keys and "
+                  f"uploaded the package, Trade never saw the file): {counts['linked']:,} linked, "
+                  f"{counts['not_found']:,} not found, {counts['conflict']:,} in conflict; {two_cards} persons on "
+                  "two cards flagged by the hub's dedupe")
     console.print(f"  against the world's truth: precision {accuracy['precision']:.3f}, "
                   f"recall {accuracy['recall']:.3f}")
-    top = linkage.coverage()[:3]
-    for row in top:
+    for row in linkage.coverage()[:3]:
         console.print(f"    {row['key']}: {row['linked']:,} of {row['members']:,} members updated ({row['share']} %)")
-    return {"linked": log["linked"], "not_found": log["not_found"], "conflict": log["conflict"],
-            "two_cards": log["two_cards"], "linkage_precision": accuracy["precision"],
-            "linkage_recall": accuracy["recall"]}
+    return {"linked": counts["linked"], "not_found": counts["not_found"], "conflict": counts["conflict"],
+            "two_cards": two_cards, "linkage_precision": accuracy["precision"],
+            "linkage_recall": accuracy["recall"], "national_id_cycle": cycle.code}
 
 
 def _accuracy(world: Path) -> dict:
@@ -148,13 +192,15 @@ def _accuracy(world: Path) -> dict:
             "recall": round(right / reachable, 4) if reachable else 0.0}
 
 
-def _block(world: Path, holders: Path, users: dict, console: Console) -> dict:
-    from sijill.ration import blocking, linkage
-    from sijill.ration.models import Block, BlockState, LinkRunKind
+def _block(world: Path, holders: Path, users: dict, console: Console, inline: bool) -> dict:
+    from sijill.ration import blocking
+    from sijill.ration.cycles import open_ration_cycle
+    from sijill.ration.models import Block, BlockState
 
-    cycle = linkage.open_cycle()
-    packages = [_interior_package(h, world / f"agencies/{h}.csv", holders) for h in ("deaths", "travel")]
-    run = linkage.run_cycle(LinkRunKind.BLOCKING, packages, on=CYCLE_DAY)
+    cycle = open_ration_cycle(note="demo: the dead and the emigrated")
+    for holder in ("deaths", "travel"):
+        _interior_upload(holder, world / f"agencies/{holder}.csv", holders)
+    run = _run(cycle, console, inline, as_of=CYCLE_DAY)
     proposed = Block.objects.filter(run=run).select_related("member__card")
     for block in proposed:  # each centre's clerk checks the evidence; uncertain matches wait for them in the web
         if block.match_class != "review":
@@ -162,7 +208,7 @@ def _block(world: Path, holders: Path, users: dict, console: Console) -> dict:
     notified = Block.objects.filter(run=run, state=BlockState.NOTIFIED)
     for block in notified:  # after the response period, the planner (not the verifier) applies them
         blocking.apply_block(block, users["planner"], on=APPLY_DAY)
-    console.print(f"  dead and emigrated (cycle {cycle}, Interior's deaths and travel): {proposed.count()} blocks "
+    console.print(f"  dead and emigrated (cycle {cycle.code}, Interior's deaths and travel): {proposed.count()} blocks "
                   f"proposed, {notified.count()} verified and notified, "
                   f"{Block.objects.filter(run=run, state=BlockState.BLOCKED).count()} applied after the "
                   f"{blocking.rules().notice_days}-day response period; none deleted")

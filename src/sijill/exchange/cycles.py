@@ -128,14 +128,14 @@ def holdings(cycle: Cycle) -> list[Holding]:
 def packages_for_run(cycle: Cycle) -> tuple[Package | None, list[Package]]:
     """The registry's package (None: the run encodes the registry's members first) and the agencies' ones the
     run uses; refuses a cycle that cannot run."""
-    from sijill.registry.models import Person
+    from .registries import get as get_registry
 
     current = list(cycle.packages.filter(status=PackageStatus.ACCEPTED, superseded=False).select_related("agency"))
     registry = [p for p in current if p.agency_id is None]
     partners = sorted((p for p in current if p.agency_id is not None), key=lambda p: p.agency.code)
     if not partners:
         raise CycleError(_("No agency's package is in yet."))
-    if not registry and not Person.objects.exists():
+    if not registry and not get_registry(cycle.registry).count():
         raise CycleError(_("The registry has no members to match."))
     return (registry[0] if registry else None), partners
 

@@ -20,10 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from sijill import identity
+from sijill.common.explain import explain
+from sijill.pprl.registry import OpenedHit
 
 from .baskets import months_between
 from .history import log_event
-from .models import Block, BlockState, LinkRun, Member, MemberStatus
+from .models import Block, BlockState, Member, MemberStatus
 
 OPEN = (BlockState.PROPOSED, BlockState.NOTIFIED, BlockState.BLOCKED, BlockState.CONTESTED)
 
@@ -69,44 +71,40 @@ def _date(text) -> dt.date | None:
         return None
 
 
-def applies(rule: Rule, hit: dict, on: dt.date) -> bool:
-    """Whether an opened hit of the rule's source meets the rule on ``on``."""
+def applies(rule: Rule, payload: dict, on: dt.date) -> bool:
+    """Whether the opened payload of a hit from the rule's source meets the rule on ``on``."""
     if rule.source == "travel":
-        left, back = _date(hit.get("payload.تاريخ المغادرة")), _date(hit.get("payload.تاريخ العودة"))
+        left, back = _date(payload.get("تاريخ المغادرة")), _date(payload.get("تاريخ العودة"))
         return left is not None and back is None and (on - left).days >= rule.min_days_abroad
     return True
 
 
-def propose_from_hits(run: LinkRun, hits: list[dict], *, on: dt.date | None = None) -> dict:
+def propose_from_hits(run, hits: list[OpenedHit], *, on: dt.date | None = None) -> list[Block]:
     """One proposal per member and rule met (none while an earlier block of the same source is still open)."""
     on = on or timezone.localdate()
     table = rules()
     members = {m.record_id: m for m in Member.objects.filter(
-        record_id__in={h["registry_record_id"] for h in hits}).select_related("card")}
+        record_id__in={h.registry_record_id for h in hits}).select_related("card")}
     open_ = set(Block.objects.filter(state__in=OPEN).values_list("member_id", "source"))
-    proposed = skipped = 0
+    made = []
     with transaction.atomic():
         for hit in hits:
-            member = members.get(hit["registry_record_id"])
+            member = members.get(hit.registry_record_id)
             if member is None or member.status == MemberStatus.REMOVED:
                 continue
-            for rule in table.for_source(hit["agency"]):
-                if not applies(rule, hit, on):
+            for rule in table.for_source(hit.agency):
+                if not applies(rule, hit.payload, on) or (member.pk, rule.source) in open_:
                     continue
-                if (member.pk, rule.source) in open_:
-                    skipped += 1
-                    continue
-                evidence = {k.removeprefix("payload."): v for k, v in hit.items() if k.startswith("payload.")}
-                evidence["agreement"] = hit.get("agreement", "")
-                evidence["probability"] = hit.get("probability")
-                Block.objects.create(member=member, run=run, source=rule.source, rule=rule.code,
-                                     rule_version=table.version, match_class=hit["match_class"], evidence=evidence,
-                                     proposed_at=timezone.now())
+                words = explain([level.as_dict() for level in hit.explanation], "ar")
+                evidence = {**hit.payload, "agreement": "؛ ".join(words),
+                            "probability": hit.probability}
+                made.append(Block.objects.create(
+                    member=member, run=run, source=rule.source, rule=rule.code, rule_version=table.version,
+                    match_class=hit.match_class, evidence=evidence, proposed_at=timezone.now()))
                 open_.add((member.pk, rule.source))
-                log_event(member.card, "block_proposed", member=member, source=f"cycle:{run.cycle}",
-                          reason=rule.en, rule=rule.code, match_class=hit["match_class"])
-                proposed += 1
-    return {"proposed": proposed, "already_open": skipped}
+                log_event(member.card, "block_proposed", member=member, source=f"cycle:{run.cycle.code}",
+                          reason=rule.en, rule=rule.code, match_class=hit.match_class)
+    return made
 
 
 def _same(a, b) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sijill.registry.importing.kinds import ascii_digits
+from sijill.identity import to_ascii_digits as ascii_digits
 
 from .models import Centre, RequestKind
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from sijill import identity
 from sijill.registry.importing import kinds
-from sijill.registry.importing.schema import header_key
+from sijill.registry.importing.words import header_key
 from sijill.tabular import ROW, read_batches
 
 from .history import log_event

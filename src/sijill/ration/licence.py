@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import segno
 
-from sijill.reports.pdf import FONT, ReportPDF
+from sijill.common.pdf import FONT, ArabicPDF
 
 from .models import Agent
 
 
+def _line(pdf: ArabicPDF, text: str, size: int, bold: bool = False) -> None:
+    pdf.set_font(FONT, style="B" if bold else "", size=size)
+    pdf.multi_cell(0, size * 0.6, text, align=pdf.align, new_x="LMARGIN", new_y="NEXT")
+
+
 def licence_pdf(agent: Agent, site: str = "") -> bytes:
-    pdf = ReportPDF(rtl=True)
+    pdf = ArabicPDF(rtl=True)
+    pdf.set_margins(15, 15, 15)
     pdf.add_page()
-    pdf.heading("وزارة التجارة — نظام البطاقة التموينية", size=14)
-    pdf.heading("إجازة وكيل مواد غذائية", size=18)
+    _line(pdf, "وزارة التجارة — نظام البطاقة التموينية", 14, bold=True)
+    _line(pdf, "إجازة وكيل مواد غذائية", 18, bold=True)
     for label, value in (("رقم الإجازة", agent.licence_no), ("رقم الوكيل", agent.number), ("الاسم", agent.name),
                          ("المركز", str(agent.centre)), ("المنطقة", agent.area),
                          ("تاريخ الإصدار", str(agent.licensed_on or "")), ("نافذة حتى", str(agent.expires_on or ""))):
-        pdf.line_of_text(f"{label}: {value}", size=12)
+        _line(pdf, f"{label}: {value}", 12)
     qr = segno.make(f"SIJILL-RATION-LICENCE|{agent.licence_no}|{agent.number}|{agent.expires_on}|{site}", error="m")
     size, module = 40.0, 40.0 / (qr.symbol_size()[0])
     x0, y0 = pdf.l_margin, pdf.get_y() + 6
@@ -28,6 +34,5 @@ def licence_pdf(agent: Agent, site: str = "") -> bytes:
             if dark:
                 pdf.rect(x0 + col * module, y0 + row * module, module, module, style="F")
     pdf.set_xy(x0, y0 + size + 4)
-    pdf.set_font(FONT, size=9)
-    pdf.line_of_text("تُتحقق صحة الإجازة برقمها لدى مركز التموين.", size=9)
+    _line(pdf, "تُتحقق صحة الإجازة برقمها لدى مركز التموين.", 9)
     return bytes(pdf.output())

@@ -170,22 +170,6 @@ class ImportProblem(models.Model):
     reason = models.CharField(max_length=200)
 
 
-class LinkRunKind(models.TextChoices):
-    NATIONAL_ID = "national_id", _("National-ID linkage (Interior's national card register)")
-    BLOCKING = "blocking", _("Dead and emigrated (Interior's deaths and travel)")
-
-
-class LinkRun(models.Model):
-    """One blind cycle of the ration registry: its members against Interior's packages, at the hub."""
-
-    kind = models.CharField(max_length=16, choices=LinkRunKind.choices)
-    cycle = models.CharField(max_length=64, blank=True)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    log = models.JSONField(default=dict, blank=True)
-
-
 class BlockState(models.TextChoices):
     PROPOSED = "proposed", _("Proposed by a match: to verify")
     DISMISSED = "dismissed", _("Dismissed at verification")
@@ -200,7 +184,8 @@ class Block(models.Model):
     """A suspicion that a member died or emigrated, and its due process. The member is never deleted."""
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="blocks")
-    run = models.ForeignKey(LinkRun, null=True, blank=True, on_delete=models.PROTECT, related_name="blocks")
+    run = models.ForeignKey("exchange.Run", null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="ration_blocks")  # the cycle's run whose hit proposed it
     source = models.CharField(_("source"), max_length=32)  # deaths, travel
     rule = models.CharField(_("rule"), max_length=32)
     rule_version = models.PositiveIntegerField(default=1)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from sijill import identity
 from sijill.accounts import throttle
 from sijill.audit.trail import record
+from sijill.identity import to_ascii_digits as ascii_digits
 from sijill.registry.importing import kinds
 
 from .history import log_event
@@ -39,7 +40,7 @@ def issue_pin(card: Card, user, request=None) -> str:
 def sign_in(card_number: str, head_national_id: str, pin: str, request=None) -> Card | None:
     """The card when all three agree, else ``None`` (the same answer whatever was wrong: no enumeration).
     Raises ``PermissionError`` while this card or address is locked out by too many failures."""
-    number = kinds.ascii_digits(card_number or "").strip()
+    number = ascii_digits(card_number or "").strip()
     ip = throttle.client_ip(request)
     key = f"ration-card:{number}"[:150]
     if throttle.locked_until(key, ip):
@@ -53,7 +54,7 @@ def sign_in(card_number: str, head_national_id: str, pin: str, request=None) -> 
             nid = ""
         head = card.head()
         ok = bool(nid) and head is not None and nid in (head.national_id, head.linked_national_id) \
-            and check_password(kinds.ascii_digits(pin or "").strip(), card.pin_hash)
+            and check_password(ascii_digits(pin or "").strip(), card.pin_hash)
     throttle.record(key, ip, ok)
     record("ration_portal_login" if ok else "ration_portal_failed", request=request, actor="household",
            target_type="card", target_id=number[:64])

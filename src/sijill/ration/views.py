@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sijill.accounts.access import requires
+from sijill.audit.access import requires
 from sijill.audit.trail import record
-from sijill.registry.importing.kinds import ascii_digits
+from sijill.identity import to_ascii_digits as ascii_digits
 
 from . import agents, blocking, linkage, requests, scope
 from .baskets import agent_allocation
