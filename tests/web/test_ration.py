@@ -85,10 +85,14 @@ def test_a_person_with_one_national_id_on_two_cards_is_flagged_never_merged(impo
 
 
 @pytest.fixture
-def story(world, tmp_path, settings):
+def story(world, tmp_path, settings, monkeypatch):
     """The demo's ration story on a small world: every step through the real services."""
     from sijill.demo import ration
+    from sijill.exchange import runs
 
+    # the test's transaction holds SQLite's write lock: the run beats only from its own thread (as in the
+    # exchange's tests)
+    monkeypatch.setattr(runs, "HEARTBEAT_SECONDS", 3600)
     settings.DATA_DIR = tmp_path / "var"
     settings.MEDIA_ROOT = tmp_path / "media"
     return ration.run_ration(tmp_path, Console(quiet=True), PERSONS, 11, inline=True)

@@ -21,7 +21,7 @@ from sijill.registry.importing.words import header_key
 from sijill.tabular import ROW, read_batches
 
 from .history import log_event
-from .models import Agent, Card, CardImport, Centre, ImportProblem, Member
+from .models import Agent, Card, CardEvent, CardImport, Centre, ImportProblem, Member
 
 # field -> the headers it may have (Arabic as the centres write them, English as the ministry's exports do)
 COLUMNS = {
@@ -146,10 +146,13 @@ def _parse(raw: dict, columns: dict[str, str], report: ImportReport) -> dict | N
 
 def _import_rows(rows: list[dict], columns: dict[str, str], centres: dict, agents: dict,
                  report: ImportReport) -> None:
+    """One batch, written in bulk: new cards, new members, and each one's dated history entry."""
     ids = [(r.get(columns["record_id"]) or "").strip() for r in rows]
-    existing = set(Member.objects.filter(record_id__in=ids).values_list("record_id", flat=True))
-    cards = {c.number: c for c in Card.objects.filter(number__in={(r.get(columns["card"]) or "").strip()
-                                                                   for r in rows})}
+    existing = set(_in_chunks(Member.objects, "record_id", ids, "record_id"))
+    numbers = {(r.get(columns["card"]) or "").strip() for r in rows}
+    cards = {c.number: c for c in Card.objects.filter(number__in=numbers)}
+    new_cards: dict[str, Card] = {}
+    pending: list[tuple[Member, str, int]] = []  # member, card number, row
     for raw in rows:
         report.rows += 1
         v = _parse(raw, columns, report)
@@ -165,28 +168,55 @@ def _import_rows(rows: list[dict], columns: dict[str, str], centres: dict, agent
             report.problems.append(Problem(raw[ROW], columns[what], value, f"unknown {what}: import the network first"))
             report.rejected += 1
             continue
-        card = cards.get(v["card"])
-        if card is None:
-            card = Card.objects.create(number=v["card"], centre=centre, agent=agent,
-                                       governorate=v.get("governorate") or centre.governorate,
-                                       district=centre.district)
-            cards[card.number] = card
-            log_event(card, "card_created", source=f"import:{report.file}", reason="imported")
+        if v["card"] not in cards and v["card"] not in new_cards:
+            new_cards[v["card"]] = Card(number=v["card"], centre=centre, agent=agent,
+                                        governorate=v.get("governorate") or centre.governorate,
+                                        district=centre.district)
         birth = v.get("birth_date")
-        member = Member.objects.create(
-            card=card, record_id=v["record_id"], given=v["given"], father=v.get("father", ""),
+        pending.append((Member(
+            record_id=v["record_id"], given=v["given"], father=v.get("father", ""),
             grandfather=v.get("grandfather", ""), surname=v.get("surname", ""), mother=v.get("mother", ""),
             birth_date=str(birth) if birth else "", sex=v.get("sex", ""), relation=v.get("relation", ""),
-            national_id=v.get("national_id", ""))
-        existing.add(member.record_id)
-        log_event(card, "member_added", member=member, source=f"import:{report.file}", reason=f"row {raw[ROW]}")
-        report.created += 1
-        if member.national_id:
-            other = (Member.objects.filter(national_id=member.national_id).exclude(card=card)
-                     .exclude(pk=member.pk).select_related("card").first())
-            if other is not None:
-                _flag_two_cards(member, other)
-                report.flagged_two_cards += 1
+            national_id=v.get("national_id", "")), v["card"], raw[ROW]))
+        existing.add(v["record_id"])
+    now, source = timezone.now(), f"import:{report.file}"[:64]
+    Card.objects.bulk_create(new_cards.values(), batch_size=2_000)
+    cards.update({c.number: c for c in Card.objects.filter(number__in=list(new_cards))})
+    for member, number, _row in pending:
+        member.card = cards[number]
+    Member.objects.bulk_create([m for m, _, _ in pending], batch_size=2_000)
+    saved = dict(_in_chunks(Member.objects, "record_id", [m.record_id for m, _, _ in pending], "record_id", "pk"))
+    events = [CardEvent(card=cards[n], at=now, kind="card_created", source=source, reason="imported")
+              for n in new_cards]
+    events += [CardEvent(card=cards[n], member_id=saved[m.record_id], at=now, kind="member_added", source=source,
+                         reason=f"row {row}") for m, n, row in pending]
+    CardEvent.objects.bulk_create(events, batch_size=2_000)
+    report.created += len(pending)
+    _flag_shared_ids([m for m, _, _ in pending], saved, report)
+
+
+def _in_chunks(manager, field: str, values: list, *columns: str, size: int = 900):
+    """values_list over ``field__in`` in chunks (SQLite caps the parameters of one query)."""
+    for start in range(0, len(values), size):
+        rows = manager.filter(**{f"{field}__in": values[start:start + size]}).values_list(*columns)
+        yield from (r[0] if len(columns) == 1 else r for r in rows)
+
+
+def _flag_shared_ids(members: list[Member], saved: dict[str, int], report: ImportReport) -> None:
+    """A new member whose national ID is already on another card: both are flagged (the person on two cards)."""
+    with_id = [m for m in members if m.national_id]
+    if not with_id:
+        return
+    others = Member.objects.filter(national_id__in={m.national_id for m in with_id}).select_related("card")
+    by_id: dict[str, list[Member]] = {}
+    for other in others:
+        by_id.setdefault(other.national_id, []).append(other)
+    for m in with_id:
+        same = [o for o in by_id.get(m.national_id, []) if o.card_id != m.card.pk and o.pk != saved[m.record_id]]
+        if same:
+            mine = next(o for o in by_id[m.national_id] if o.pk == saved[m.record_id])
+            _flag_two_cards(mine, same[0])
+            report.flagged_two_cards += 1
 
 
 def _flag_two_cards(a: Member, b: Member) -> None:
