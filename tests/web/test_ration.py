@@ -237,3 +237,55 @@ def test_change_requests_reach_their_centres_queue(imported, settings, tmp_path)
     client.force_login(clerk)
     assert req.number in client.get("/ration/").content.decode()
     assert ChangeRequest.objects.get(pk=req.pk).state == "submitted"
+
+
+def test_month_close_counts_members_with_a_share_and_the_months_restored(imported):
+    from sijill.ration import distribution
+    from sijill.ration.models import Entitlement
+
+    card = Card.objects.filter(members__isnull=False).first()
+    blocked, lifted = card.members.order_by("pk")[:2]
+    Member.objects.filter(pk=blocked.pk).update(status=MemberStatus.BLOCKED)
+    Block.objects.create(member=lifted, source="travel", rule="abroad", state=BlockState.LIFTED,
+                         proposed_at=dt.datetime.now(dt.UTC), decided_on=dt.date(2025, 6, 20), months_restored=2)
+    close = distribution.queue_close(dt.date(2025, 6, 14))
+    close = distribution.execute_close(close.pk)
+    assert close.state == "done" and close.totals["cards"] == Card.objects.count()
+    mine = Entitlement.objects.get(close=close, card=card)
+    assert (mine.people, mine.restored_months) == (card.members.count() - 1, 2)
+    quantities = distribution.card_quantities(mine)
+    assert quantities["rice"] == 3 * (mine.people + 2)  # the basket of 2025: 3 kg of rice a person
+    with pytest.raises(distribution.CloseError):
+        distribution.queue_close(dt.date(2025, 6, 1))
+
+
+def test_an_agent_records_each_cards_collection_once_and_only_for_their_cards(imported):
+    from sijill.ration import distribution
+
+    card = Card.objects.first()
+    agent_user = make_user("ration_agent")
+    Agent.objects.filter(pk=card.agent_id).update(user=agent_user)
+    client = Client()
+    client.force_login(agent_user)
+    client.post("/ration/agent/", {"card": card.number, "by": "proxy", "proxy": "حسين علي"})
+    assert card.distributions.get().proxy_name == "حسين علي"
+    client.post("/ration/agent/", {"card": card.number, "by": "head"})
+    assert card.distributions.count() == 1
+    other = Card.objects.exclude(agent=card.agent).first()
+    client.post("/ration/agent/", {"card": other.number, "by": "head"})
+    assert not other.distributions.exists()
+    with pytest.raises(distribution.CloseError):
+        distribution.record_collection(other, card.agent, month=dt.date(2025, 6, 1), by="head")
+
+
+def test_the_planner_opens_a_ration_cycle_with_interior_as_partners(imported, settings, tmp_path):
+    from sijill.exchange.models import Agreement, Cycle
+
+    settings.DATA_DIR = tmp_path / "var"
+    client = Client()
+    client.force_login(make_user("ration_planner"))
+    client.post("/ration/cycle/", {"action": "open"})
+    cycle = Cycle.objects.get()
+    assert cycle.registry == "ration" and cycle.state == "open"
+    assert Agreement.objects.filter(agency__code="national_cards", allowed_payload_fields=["الرقم الوطني"]).exists()
+    assert cycle.code in client.get("/ration/").content.decode()

@@ -269,3 +269,54 @@ class AgentApplication(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     agent = models.OneToOneField(Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="application")
+
+
+class CloseState(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class MonthClose(models.Model):
+    """The month's close for the whole registry: each card's entitlement from its members with a share, each
+    agent's allocation; a background job with its progress."""
+
+    month = models.DateField(_("month"), unique=True)  # its first day
+    state = models.CharField(_("state"), max_length=16, choices=CloseState.choices, default=CloseState.QUEUED)
+    basket = models.CharField(_("basket"), max_length=7, blank=True)  # the version (month it applies from)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    queued_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    totals = models.JSONField(default=dict, blank=True)  # cards, people, restored months, quantities per item
+    error = models.TextField(blank=True)
+
+
+class Entitlement(models.Model):
+    """What one card is owed in a month: its members with a share, plus months restored by lifted blocks."""
+
+    close = models.ForeignKey(MonthClose, on_delete=models.CASCADE, related_name="entitlements")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="entitlements")
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="entitlements")
+    people = models.PositiveIntegerField()
+    restored_months = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["close", "card"], name="one_entitlement_per_card_month")]
+
+
+class Distribution(models.Model):
+    """The basket handed out: which card collected, when, by whom (the head, or a named proxy), at which agent."""
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="distributions")
+    month = models.DateField(_("month"))
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="distributions")
+    collected_at = models.DateTimeField(_("collected at"))
+    collected_by = models.CharField(_("collected by"), max_length=16)  # head or proxy
+    proxy_name = models.CharField(_("proxy's name"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["card", "month"], name="one_collection_per_card_month")]

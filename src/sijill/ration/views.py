@@ -3,6 +3,8 @@ the agent's cards and allocation, the planner's coverage, blocks lifted and lice
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
@@ -13,13 +15,26 @@ from django.views.decorators.http import require_POST
 
 from sijill.audit.access import requires
 from sijill.audit.trail import record
+from sijill.cycles import orchestrator
+from sijill.exchange.cycles import CycleError
+from sijill.exchange.models import Cycle
 from sijill.identity import to_ascii_digits as ascii_digits
 
-from . import agents, blocking, linkage, requests, scope
+from . import agents, blocking, cycles, distribution, linkage, requests, scope
 from .baskets import agent_allocation
 from .forms import ReasonForm
 from .licence import licence_pdf
-from .models import AgentApplication, ApplicationState, Block, BlockState, Card, ChangeRequest, RequestState
+from .models import (
+    AgentApplication,
+    ApplicationState,
+    Block,
+    BlockState,
+    Card,
+    ChangeRequest,
+    Distribution,
+    MonthClose,
+    RequestState,
+)
 
 
 def home(request):
@@ -42,6 +57,9 @@ def home(request):
     if user.can("ration_reports"):
         ctx["coverage"] = linkage.coverage()
         ctx["lifted"] = blocking.lifted_share()
+    if user.can("ration_run_linkage"):
+        ctx["cycles"] = Cycle.objects.filter(registry=linkage.CODE).order_by("-pk").prefetch_related(
+            "packages__agency", "runs")[:5]
     if user.can("ration_license_agents"):
         apps = list(AgentApplication.objects.select_related("centre").order_by("-submitted_at")[:200])
         ctx["applications"] = [(a, agents.due_on(a), agents.overdue(a)) for a in apps]
@@ -52,9 +70,54 @@ def home(request):
 def agent_home(request):
     agent = scope.agent_of(request.user)
     month = timezone.localdate().replace(day=1)
+    if request.method == "POST" and agent is not None:
+        card = scope.cards_for(request.user).filter(number=request.POST.get("card", "")).first()
+        try:
+            if card is None:
+                raise distribution.CloseError(_("This card is not one you serve."))
+            distribution.record_collection(card, agent, month=month, by=request.POST.get("by", ""),
+                                           proxy_name=request.POST.get("proxy", ""), user=request.user,
+                                           request=request)
+            messages.success(request, _("Collection recorded."))
+        except distribution.CloseError as e:
+            messages.error(request, str(e))
+        return redirect("ration:agent")
     cards = scope.cards_for(request.user).prefetch_related("members").order_by("number")
-    return render(request, "ration/agent.html", {"agent": agent, "cards": cards,
+    collected = set(Distribution.objects.filter(agent=agent, month=month).values_list("card_id", flat=True))
+    return render(request, "ration/agent.html", {"agent": agent, "cards": cards, "collected": collected,
+                                                 "month": month,
                                                  "allocation": agent_allocation(agent, month) if agent else None})
+
+
+@requires("ration_run_linkage")
+@require_POST
+def cycle(request):
+    """Open a cycle with the ration registry on its registry side, or run the open one (the worker runs it)."""
+    try:
+        if request.POST.get("action") == "open":
+            opened = cycles.open_ration_cycle(user=request.user, request=request)
+            messages.success(request, _("Cycle %(code)s opened: Interior uploads its packages to it.")
+                             % {"code": opened.code})
+        else:
+            current = get_object_or_404(Cycle, pk=request.POST.get("cycle"), registry=linkage.CODE)
+            orchestrator.start_run(current, user=request.user, request=request)
+            messages.success(request, _("The run is queued for the background worker."))
+    except CycleError as e:
+        messages.error(request, str(e))
+    return redirect("ration:home")
+
+
+@requires("ration_close_months")
+def months(request):
+    if request.method == "POST":
+        try:
+            month = dt.date.fromisoformat(ascii_digits(request.POST.get("month", "")) + "-01")
+            distribution.queue_close(month, user=request.user, request=request)
+            messages.success(request, _("The month's close is queued for the background worker."))
+        except (ValueError, LookupError) as e:
+            messages.error(request, str(e))
+        return redirect("ration:months")
+    return render(request, "ration/months.html", {"closes": MonthClose.objects.order_by("-month")[:36]})
 
 
 def _card(request, number: str) -> Card:
