@@ -19,8 +19,8 @@ APPLY_DAY = dt.date(2025, 4, 5)
 CONTEST_DAY = dt.date(2025, 6, 10)
 DECIDE_DAY = dt.date(2025, 6, 20)
 # a tiny valid PNG standing in for the photo of a birth certificate
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000008000000080800000000e164e157000000104944415478"
+                    "9c633cc100014c0c1431003a0000d884c80ae90000000049454e44ae426082")
 
 
 def run_ration(workdir: Path, console: Console, persons: int, seed: int, *, inline: bool = False) -> dict[str, object]:

@@ -33,7 +33,7 @@ def issue_pin(card: Card, user, request=None) -> str:
     card.pin_hash, card.pin_issued_at = make_password(pin), timezone.now()
     card.save(update_fields=["pin_hash", "pin_issued_at"])
     log_event(card, "pin_issued", source="centre", user=user)
-    record("ration_pin", request=request, user=user, target=card)
+    record("ration_pin", request=request, user=user, actor=None if user else "cli", target=card)
     return pin
 
 
