@@ -40,7 +40,7 @@ def written(d: dt.date, rng: random.Random) -> str:
 
 
 def payload(agency: str, rng: random.Random) -> dict:
-    """One agency record as its payload columns hold it (pprl/schemas/<agency>.yaml)."""
+    """One agency record as its payload columns hold it (the `linkage` section of sijill/agencies/<agency>.yaml)."""
     when = written(day(rng, dt.date(2012, 1, 1), AS_OF), rng)
     money = lambda lo, hi: f"{rng.randrange(lo, hi):,}"  # noqa: E731
     return {

@@ -37,11 +37,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-import yaml
 
 from sijill import identity
 from sijill.pprl.format import Package, TrustStore, open_package
-from sijill.pprl.format.schema import example_schemas, schema_from_dict
+from sijill.pprl.format.schema import example_schema_data, schema_from_dict
 from sijill.pprl.holder import HolderKeys, encode, init_keys
 from sijill.synth import generate_world
 from sijill.tabular import read_batches
@@ -211,7 +210,7 @@ def main() -> None:
         init_keys(root / "keys", "ration")
         keys = HolderKeys.load(root / "keys")
         trust = TrustStore.from_dir(root / "keys")
-        base = yaml.safe_load(example_schemas()["ration"].read_text(encoding="utf-8"))
+        base = example_schema_data("ration")
         results, counts = {}, {}
         for profile in ("default", "hardened"):
             schema = schema_from_dict({**base, "encoding": {"profile": profile}, "package": {"dummy_share": 0}})

@@ -14,9 +14,9 @@ from django.core.management import call_command
 
 from sijill.cycles import orchestrator
 from sijill.demo.holders import encode_as_holders, world_files
+from sijill.eligibility.models import Finding
 from sijill.exchange import cycles, runs, trust
 from sijill.exchange.models import Agency, Cycle, CycleState, Hit, HitReview, Package, PackageStatus, Run, RunState
-from sijill.eligibility.models import Finding
 from sijill.exchange.seed import seed_agencies
 from sijill.exchange.uploads import receive_package
 from sijill.registry.models import Person

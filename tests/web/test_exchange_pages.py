@@ -3,6 +3,7 @@ the review queue, and the hits stored from opened rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -17,6 +18,7 @@ from sijill.exchange import cycles
 from sijill.exchange.hits import UnknownRecords, store_opened_hits
 from sijill.exchange.models import Agency, Cycle, Hit, HitReview, Package, PackageStatus, Run, RunState
 from sijill.exchange.seed import PARTNERS, seed_agencies
+from sijill.pprl.registry.opening import Level, OpenedHit
 
 EXACT = [{"field": "national_id", "level": "same national ID", "weight": None},
          {"field": "given_name", "level": "same name or variant", "weight": None},
@@ -34,14 +36,15 @@ def seeded(db, settings, tmp_path):
     return seed_agencies()
 
 
+def _levels(explanation: list[dict]) -> tuple[Level, ...]:
+    return tuple(Level(e["field"], e["level"], e.get("weight")) for e in explanation)
+
+
 def _rows():
     return [
-        {"registry_record_id": "REG-1", "agency": "courts", "partner_record_id": "C-9", "match_class": "exact",
-         "probability": 1.0, "match_weight": float("inf"), "agreement": "", "explanation": json.dumps(EXACT),
-         "payload.رقم العقد": "2022/34", "payload.المحكمة": "محكمة الأحوال الشخصية في الكرخ"},
-        {"registry_record_id": "REG-2", "agency": "deaths", "partner_record_id": "D-1", "match_class": "review",
-         "probability": 0.41, "match_weight": 1.2, "agreement": "", "explanation": json.dumps(REVIEW),
-         "payload.تاريخ الوفاة": "2021-06-01"},
+        OpenedHit("REG-1", "courts", "C-9", "exact", 1.0, float("inf"), _levels(EXACT),
+                  {"رقم العقد": "2022/34", "المحكمة": "محكمة الأحوال الشخصية في الكرخ"}),
+        OpenedHit("REG-2", "deaths", "D-1", "review", 0.41, 1.2, _levels(REVIEW), {"تاريخ الوفاة": "2021-06-01"}),
     ]
 
 
@@ -70,7 +73,7 @@ def test_hits_are_stored_against_persons_once_per_run(run):
     review = Hit.objects.get(match_class="review")
     assert review.review == HitReview.PENDING and not review.usable
     with pytest.raises(UnknownRecords):
-        store_opened_hits(run, [{**_rows()[0], "registry_record_id": "REG-NOBODY"}])
+        store_opened_hits(run, [dataclasses.replace(_rows()[0], registry_record_id="REG-NOBODY")])
     assert Hit.objects.count() == 2
 
 

@@ -25,7 +25,7 @@ from sijill.exchange.seed import seed_agencies
 from sijill.exchange.uploads import PackageRefused, receive_package
 from sijill.pprl.format import load_schema
 from sijill.pprl.format.package import map_path
-from sijill.pprl.format.schema import example_schemas
+from sijill.pprl.format.schema import example_schema_data, example_schemas
 from sijill.pprl.holder import HolderKeys, encode
 from sijill.tabular import read_batches
 
@@ -154,7 +154,7 @@ def test_payload_fields_beyond_the_agreement_are_refused(courts):
 def test_a_schema_sent_with_the_package_is_held_to_the_agreement(courts, world, tmp_path):
     """The courts add the national ID to their payload: the agreement does not allow it."""
     _, agency, officer = courts
-    schema = yaml.safe_load(example_schemas()["courts"].read_text(encoding="utf-8"))
+    schema = example_schema_data("courts")
     schema["payload"].append("رقم البطاقة الوطنية")
     path = tmp_path / "courts.yaml"
     path.write_text(yaml.safe_dump(schema, allow_unicode=True), encoding="utf-8")
@@ -256,7 +256,7 @@ def test_a_holder_corrects_a_package_sent_with_other_encoding_settings(courts, w
     """The courts' first package used the hardened settings; their package with the cycle's default settings
     replaces it (it is not held to the settings of the package it replaces)."""
     shipped, agency, officer = courts
-    schema = yaml.safe_load(example_schemas()["courts"].read_text(encoding="utf-8"))
+    schema = example_schema_data("courts")
     schema["encoding"] = {"profile": "hardened"}
     path = tmp_path / "courts.yaml"
     path.write_text(yaml.safe_dump(schema, allow_unicode=True), encoding="utf-8")

@@ -176,8 +176,8 @@ def test_a_governorate_named_by_its_capital_and_a_caseworker_sees_no_tips(people
     assert caseworker.get(f"/tips/{tip.pk}/").status_code == 403
 
 
-def test_the_key_is_made_by_the_command_or_on_first_use(tmp_path, monkeypatch, people):
-    monkeypatch.setenv(sealing.KEY_FILE_SETTING, str(tmp_path / "officers" / "tips.key"))
+def test_the_key_is_made_by_the_command_or_on_first_use(tmp_path, settings, people):
+    settings.TIPS_KEY_FILE = str(tmp_path / "officers" / "tips.key")
     from sijill.cli import app
 
     result = CliRunner().invoke(app, ["tips", "init-key"])
@@ -188,7 +188,7 @@ def test_the_key_is_made_by_the_command_or_on_first_use(tmp_path, monkeypatch, p
     # a server without the private key still seals; it cannot open
     operator, _ = client_for(Role.HOTLINE_OPERATOR)
     tip = record(operator)
-    monkeypatch.setenv(sealing.KEY_FILE_SETTING, str(tmp_path / "elsewhere.key"))
+    settings.TIPS_KEY_FILE = str(tmp_path / "elsewhere.key")
     with pytest.raises(sealing.KeyUnavailable):
         sealing.unseal(tip.caller_sealed, tip.sealed_with)
 
@@ -208,11 +208,11 @@ def test_the_status_page_stops_answering_an_address_that_tries_many_numbers(peop
     assert other.status_code == 200 and "تم الاستلام" in other.content.decode()
 
 
-def test_a_missing_key_is_said_in_arabic_without_the_key_path(people, tmp_path, monkeypatch):
+def test_a_missing_key_is_said_in_arabic_without_the_key_path(people, tmp_path, settings):
     operator, _ = client_for(Role.HOTLINE_OPERATOR, "op")
     tip = record(operator)
     missing = tmp_path / "not-here" / "tips.key"
-    monkeypatch.setenv(sealing.KEY_FILE_SETTING, str(missing))
+    settings.TIPS_KEY_FILE = str(missing)
     officer, _ = client_for(Role.TIP_OFFICER, "officer")
     page = officer.post(f"/tips/{tip.pk}/caller/", {"reason": "التحقق من صحة البلاغ قبل الزيارة"}).content.decode()
     assert "مفتاح البلاغات غير موجود" in page

@@ -1,4 +1,5 @@
-"""The ten partner agencies and a data-sharing agreement with each, as the ministry signs them.
+"""The partner agencies and a data-sharing agreement with each, as the ministry signs them (one file per agency
+in ``sijill/agencies/``).
 
 ``seed_agencies`` is idempotent: it creates what is missing and leaves what exists (and any key an
 administrator registered) alone. The demo, the tests and ``sijill cycle seed`` use it.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import yaml
 from django.db import transaction
 
 from sijill.pprl.format.schema import example_schemas, load_schema
@@ -26,29 +28,17 @@ class Partner:
     retention_days: int = 365
 
 
-PARTNERS = (
-    Partner("courts", "مجلس القضاء الأعلى - محاكم الأحوال الشخصية", "Supreme Judicial Council (personal status courts)",
-            "التحقق من الحالة الزوجية للمستفيدين (عقود الزواج والطلاق) لأغراض استحقاق الإعانة", 30),
-    Partner("deaths", "وزارة الداخلية - مديرية الأحوال المدنية (الوفيات)",
-            "Ministry of Interior, civil status (deaths)",
-            "إيقاف صرف الإعانة للمتوفين وتحديث تكوين الأسرة", 7),
-    Partner("insured", "دائرة التقاعد والضمان الاجتماعي للعمال", "Social Security Fund for workers",
-            "التحقق من عمل المستفيدين في القطاع الخاص ودخلهم", 30),
-    Partner("licences", "وزارة النفط والجهات المانحة للإجازات", "Ministry of Oil and licensing bodies",
-            "التحقق من امتلاك المستفيدين إجازات محطات الوقود ومستودعات الغاز والمولدات", 90),
-    Partner("loans", "البنك المركزي العراقي والمصارف", "Central Bank of Iraq and the banks",
-            "التحقق من القروض الشخصية الكبيرة الممنوحة للمستفيدين", 30),
-    Partner("payroll", "وزارة المالية - رواتب موظفي الدولة", "Ministry of Finance (government payrolls)",
-            "التحقق من تقاضي المستفيدين رواتب حكومية", 30),
-    Partner("pensions", "هيئة التقاعد الوطنية", "National Retirement Authority",
-            "التحقق من تقاضي المستفيدين رواتب تقاعدية", 30),
-    Partner("ration", "وزارة التجارة - البطاقة التموينية", "Ministry of Trade (ration cards)",
-            "مطابقة تكوين الأسرة مع البطاقة التموينية", 90),
-    Partner("travel", "وزارة الداخلية - مديرية شؤون الإقامة والمنافذ", "Ministry of Interior (border crossings)",
-            "التحقق من إقامة المستفيدين خارج العراق مدداً طويلة", 30),
-    Partner("vehicles", "وزارة الداخلية - مديرية المرور العامة", "General Traffic Directorate",
-            "التحقق من امتلاك المستفيدين مركبات", 90),
-)
+def _partners() -> tuple[Partner, ...]:
+    """The partners and their agreements, as their files in ``sijill/agencies/`` declare them."""
+    partners = []
+    for code, path in sorted(example_schemas().items()):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if "agreement" in data:
+            partners.append(Partner(code, data["name_ar"], data["name_en"], **data["agreement"]))
+    return tuple(partners)
+
+
+PARTNERS = _partners()
 
 
 def payload_fields(code: str) -> list[str]:

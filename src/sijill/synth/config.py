@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
+
+import yaml
 
 
 def _knob(default: float, help: str, per: str) -> float:
@@ -131,242 +134,24 @@ class AgencySpec:
 
 
 def default_agencies() -> dict[str, AgencySpec]:
-    """Each agency as it really sends its data: format, encoding, layout and habits."""
-    specs = [
-        AgencySpec(
-            "registry",
-            "Social registry (Ministry of Labour and Social Affairs)",
-            "csv",
-            "utf-8",
-            "split",
-            "ar",
-            ("dmy",),
-            Mess(
-                spelling=0.03,
-                dots=0.01,
-                keyboard=0.01,
-                drop_surname=0.05,
-                id_typo=0.005,
-                id_transposition=0.005,
-                id_missing=0.02,
-            ),
-        ),
-        AgencySpec(
-            "courts",
-            "Marriage contracts (Supreme Judicial Council, personal status courts)",
-            "csv",
-            "cp1256",
-            "full",
-            "ar",
-            ("dmy", "dmy_dash"),
-            Mess(
-                spelling=0.08,
-                dots=0.03,
-                keyboard=0.02,
-                nickname=0.01,
-                drop_grandfather=0.05,
-                drop_surname=0.25,
-                drop_mother=0.02,
-                title=0.02,
-                date_format=0.9,
-                id_typo=0.01,
-                id_transposition=0.01,
-                id_missing=0.15,
-                governorate_by_city=0.3,
-            ),
-        ),
-        AgencySpec(
-            "deaths",
-            "Deaths (Ministry of Interior, civil status)",
-            "csv",
-            "utf-8-sig",
-            "full",
-            "ar",
-            ("dmy", "month_name"),
-            Mess(
-                spelling=0.05,
-                dots=0.02,
-                keyboard=0.01,
-                drop_grandfather=0.05,
-                drop_surname=0.2,
-                drop_mother=0.1,
-                title=0.3,
-                date_format=0.6,
-                arabic_digits=0.2,
-                id_typo=0.01,
-                id_missing=0.2,
-                governorate_by_city=0.2,
-            ),
-        ),
-        AgencySpec(
-            "travel",
-            "Exits and returns (Ministry of Interior, borders)",
-            "csv",
-            "utf-8",
-            "split",
-            "ar",
-            ("dmy", "ymd_slash"),
-            Mess(
-                spelling=0.04,
-                dots=0.01,
-                keyboard=0.02,
-                drop_mother=0.5,
-                latin=0.2,
-                date_format=0.3,
-                id_typo=0.01,
-                id_missing=0.1,
-            ),
-        ),
-        AgencySpec(
-            "loans",
-            "Personal loans (banks)",
-            "xlsx",
-            "utf-8",
-            "full",
-            "en",
-            ("mdy", "dmy"),
-            Mess(
-                spelling=0.05,
-                keyboard=0.02,
-                nickname=0.03,
-                drop_grandfather=0.3,
-                drop_surname=0.2,
-                drop_mother=0.6,
-                latin=0.75,
-                date_format=0.8,
-                id_typo=0.02,
-                id_transposition=0.02,
-                id_missing=0.3,
-                governorate_by_city=0.5,
-            ),
-        ),
-        AgencySpec(
-            "vehicles",
-            "Vehicle registrations (traffic directorate)",
-            "csv",
-            "cp1256",
-            "split",
-            "ar",
-            ("dmy",),
-            Mess(
-                spelling=0.06,
-                dots=0.05,
-                keyboard=0.03,
-                drop_grandfather=0.1,
-                drop_surname=0.3,
-                drop_mother=0.3,
-                date_format=0.7,
-                id_typo=0.02,
-                id_missing=0.25,
-                governorate_by_city=0.4,
-            ),
-        ),
-        AgencySpec(
-            "pensions",
-            "Pensioners (National Retirement Authority)",
-            "csv",
-            "utf-8",
-            "split",
-            "ar",
-            ("dmy", "ymd_slash"),
-            Mess(
-                spelling=0.05,
-                dots=0.02,
-                keyboard=0.01,
-                drop_surname=0.1,
-                date_format=0.2,
-                arabic_digits=0.1,
-                id_typo=0.01,
-                id_missing=0.05,
-            ),
-        ),
-        AgencySpec(
-            "payroll",
-            "Government payrolls (Ministry of Finance)",
-            "csv",
-            "utf-8-sig",
-            "split",
-            "ar",
-            ("dmy",),
-            Mess(
-                spelling=0.05,
-                dots=0.01,
-                keyboard=0.02,
-                nickname=0.02,
-                drop_surname=0.15,
-                title=0.02,
-                date_format=0.3,
-                id_typo=0.01,
-                id_transposition=0.01,
-                id_missing=0.05,
-            ),
-        ),
-        AgencySpec(
-            "licences",
-            "Fuel station, gas depot and generator licences",
-            "xlsx",
-            "utf-8",
-            "full",
-            "ar",
-            ("dmy", "month_name"),
-            Mess(
-                spelling=0.08,
-                dots=0.05,
-                keyboard=0.03,
-                drop_grandfather=0.1,
-                drop_surname=0.2,
-                drop_mother=0.7,
-                title=0.1,
-                date_format=0.6,
-                arabic_digits=0.3,
-                id_missing=0.3,
-                governorate_by_city=0.4,
-            ),
-        ),
-        AgencySpec(
-            "ration",
-            "Ration cards (Ministry of Trade)",
-            "parquet",
-            "utf-8",
-            "split",
-            "ar",
-            ("dmy",),
-            Mess(
-                spelling=0.05,
-                dots=0.03,
-                keyboard=0.01,
-                drop_grandfather=0.1,
-                drop_surname=0.3,
-                drop_mother=0.6,
-                date_format=0.2,
-                id_missing=0.5,
-                governorate_by_city=0.1,
-            ),
-        ),
-        AgencySpec(
-            "insured",
-            "Insured private-sector workers (Social Security Fund)",
-            "csv",
-            "cp1256",
-            "full",
-            "ar",
-            ("dmy", "dmy_dash"),
-            Mess(
-                spelling=0.05,
-                dots=0.02,
-                keyboard=0.04,
-                nickname=0.02,
-                drop_grandfather=0.1,
-                drop_surname=0.2,
-                drop_mother=0.4,
-                date_format=0.5,
-                id_typo=0.02,
-                id_missing=0.2,
-                governorate_by_city=0.2,
-            ),
-        ),
-    ]
-    return {s.name: s for s in specs}
+    """Each agency as it really sends its data (format, encoding, layout and habits), as the ``synth`` section of
+    its file in ``sijill/agencies/`` says, in the order of ``synth.order``."""
+    folder = resources.files("sijill").joinpath("agencies")
+    specs = []
+    for path in folder.iterdir():
+        if path.name.endswith(".yaml"):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if "synth" in data:
+                specs.append((data["synth"], data["code"]))
+    specs.sort(key=lambda s: (s[0].get("order", len(specs)), s[1]))
+    return {code: _spec(code, synth) for synth, code in specs}
+
+
+def _spec(code: str, synth: dict) -> AgencySpec:
+    synth = {k: v for k, v in synth.items() if k != "order"}
+    mess = Mess(**synth.pop("mess", {}))
+    return AgencySpec(code, synth.pop("title"), date_formats=tuple(synth.pop("date_formats", ("dmy",))), mess=mess,
+                      **synth)
 
 
 @dataclass(frozen=True)

@@ -385,9 +385,16 @@ EXAMPLE = "example:"
 
 
 def example_schemas() -> dict[str, Path]:
-    """The shipped example schemas (the registry and each synthetic agency), by agency name."""
-    folder = resources.files("sijill.pprl").joinpath("schemas")
+    """The shipped schemas (the registry and each agency), by agency code: the ``linkage`` section of each
+    agency's file in ``sijill/agencies/``."""
+    folder = resources.files("sijill").joinpath("agencies")
     return {p.name.removesuffix(".yaml"): Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")}
+
+
+def example_schema_data(code: str) -> dict:
+    """The linkage schema of a shipped agency as a plain mapping (to change a copy of it)."""
+    data = yaml.safe_load(example_schemas()[code].read_text(encoding="utf-8"))
+    return {**data["linkage"], "agency": data["code"]}
 
 
 def load_schema(path: Path | str) -> LinkageSchema:
@@ -405,4 +412,6 @@ def load_schema(path: Path | str) -> LinkageSchema:
         raise SchemaError(f"{path}: no such schema file") from None
     except yaml.YAMLError as e:
         raise SchemaError(f"{path}: not valid YAML ({e})") from None
+    if isinstance(data, dict) and "linkage" in data:  # an agency's file (sijill/agencies/): its linkage section
+        data = {**data["linkage"], "agency": data.get("code")}
     return schema_from_dict(data, source=str(path))
