@@ -5,8 +5,10 @@ in the background worker and the opening of the hits are the exchange's (``cycle
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+import yaml
 from django.db import transaction
 
 from sijill.audit.trail import record
@@ -14,35 +16,26 @@ from sijill.exchange.cycles import open_cycle
 from sijill.exchange.models import Agency, Agreement, Cycle
 from sijill.pprl.format import example_schemas, load_schema
 
-from .linkage import CODE, NATIONAL, SCHEMA
+from .linkage import CODE
+
+AGENCIES = Path(__file__).parent / "agencies"  # the ration registry's own partners' files (Interior's register)
 
 
-@dataclass(frozen=True)
-class Partner:
-    code: str
-    name_ar: str
-    name_en: str
-    purpose: str
-    feed_every_days: int
-
-
-PARTNERS = (
-    Partner(NATIONAL, "وزارة الداخلية - سجل البطاقة الوطنية الموحدة",
-            "Ministry of Interior, unified national card",
-            "ربط أفراد البطاقة التموينية بالرقم الوطني الموحد", 30),
-    Partner("deaths", "وزارة الداخلية - مديرية الأحوال المدنية (الوفيات)",
-            "Ministry of Interior, civil status (deaths)",
-            "إيقاف حصة المتوفين بعد التحقق والإشعار", 7),
-    Partner("travel", "وزارة الداخلية - مديرية شؤون الإقامة والمنافذ",
-            "Ministry of Interior, borders (exits and returns)",
-            "إيقاف حصة المقيمين خارج العراق بعد التحقق والإشعار", 30),
-)
+@cache
+def partners() -> dict[str, dict]:
+    """code -> purpose and feed frequency of the Ministry of Trade's agreement (``data/partners.yaml``)."""
+    return yaml.safe_load((Path(__file__).parent / "data" / "partners.yaml").read_text(encoding="utf-8"))
 
 
 def partner_schema_path(code: str) -> str:
-    """The linkage schema a partner of the ration registry encodes with (agreed with it)."""
-    own = SCHEMA.parent / f"{code}.yaml"
-    return str(own) if own.exists() else example_schemas()[code]
+    """A partner's agency file: its names and the linkage schema it encodes with."""
+    own = AGENCIES / f"{code}.yaml"
+    return str(own) if own.exists() else str(example_schemas()[code])
+
+
+def _names(code: str) -> tuple[str, str]:
+    data = yaml.safe_load(Path(partner_schema_path(code)).read_text(encoding="utf-8"))
+    return data["name_ar"], data["name_en"]
 
 
 @transaction.atomic
@@ -50,13 +43,14 @@ def ensure_partners(on: dt.date | None = None) -> list[Agency]:
     """Interior's files as agencies, each with the Ministry of Trade's agreement in force from ``on``."""
     on = on or dt.date(dt.date.today().year, 1, 1)
     agencies = []
-    for p in PARTNERS:
-        agency, _ = Agency.objects.get_or_create(code=p.code, defaults={
-            "name_ar": p.name_ar, "name_en": p.name_en, "schema": p.code})
-        Agreement.objects.get_or_create(reference=f"MOT-{p.code.upper()}-{on.year}", defaults={
-            "agency": agency, "purpose": p.purpose,
-            "allowed_payload_fields": list(load_schema(partner_schema_path(p.code)).payload),
-            "retention_days": 365, "feed_every_days": p.feed_every_days, "valid_from": on, "signed_on": on})
+    for code, terms in partners().items():
+        name_ar, name_en = _names(code)
+        agency, _ = Agency.objects.get_or_create(code=code, defaults={
+            "name_ar": name_ar, "name_en": name_en, "schema": code})
+        Agreement.objects.get_or_create(reference=f"MOT-{code.upper()}-{on.year}", defaults={
+            "agency": agency, "purpose": terms["purpose"],
+            "allowed_payload_fields": list(load_schema(partner_schema_path(code)).payload),
+            "retention_days": 365, "feed_every_days": terms["feed_every_days"], "valid_from": on, "signed_on": on})
         agencies.append(agency)
     return agencies
 

@@ -12,10 +12,11 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from sijill import identity
+from sijill.common.bulk import db_now, select_in, upsert
 from sijill.registry.importing import kinds
 from sijill.registry.importing.words import header_key
 from sijill.tabular import ROW, read_batches
@@ -40,6 +41,11 @@ COLUMNS = {
     "sex": ("الجنس", "sex"),
     "relation": ("صلة القرابة", "relation"),
 }
+CARD_COLUMNS = ("number", "centre", "agent", "governorate", "district", "status", "pin_hash")
+MEMBER_COLUMNS = ("card", "record_id", "given", "father", "grandfather", "surname", "mother", "birth_date", "sex",
+                  "relation", "national_id", "status", "link_state", "linked_national_id", "link_class", "link_note",
+                  "also_on")
+EVENT_COLUMNS = ("card", "member", "at", "kind", "reason", "source", "details")
 REQUIRED = ("record_id", "card", "centre", "agent", "given")
 READERS = {"given": kinds.name, "father": kinds.name, "grandfather": kinds.name, "surname": kinds.name,
            "mother": kinds.name, "birth_date": kinds.date, "national_id": kinds.KINDS["national_id"],
@@ -144,6 +150,23 @@ def _parse(raw: dict, columns: dict[str, str], report: ImportReport) -> dict | N
     return None if bad else values
 
 
+@dataclass(slots=True)
+class _Row:
+    """A member read from a row, before it is written."""
+
+    record_id: str
+    given: str
+    father: str
+    grandfather: str
+    surname: str
+    mother: str
+    birth_date: str
+    sex: str
+    relation: str
+    national_id: str
+    card_id: int | None = None
+
+
 def _import_rows(rows: list[dict], columns: dict[str, str], centres: dict, agents: dict,
                  report: ImportReport) -> None:
     """One batch, written in bulk: new cards, new members, and each one's dated history entry."""
@@ -151,8 +174,8 @@ def _import_rows(rows: list[dict], columns: dict[str, str], centres: dict, agent
     existing = set(_in_chunks(Member.objects, "record_id", ids, "record_id"))
     numbers = {(r.get(columns["card"]) or "").strip() for r in rows}
     cards = {c.number: c for c in Card.objects.filter(number__in=numbers)}
-    new_cards: dict[str, Card] = {}
-    pending: list[tuple[Member, str, int]] = []  # member, card number, row
+    new_cards: dict[str, tuple] = {}  # number -> the card's row
+    pending: list[tuple[_Row, str, int]] = []  # member, card number, row
     for raw in rows:
         report.rows += 1
         v = _parse(raw, columns, report)
@@ -169,29 +192,35 @@ def _import_rows(rows: list[dict], columns: dict[str, str], centres: dict, agent
             report.rejected += 1
             continue
         if v["card"] not in cards and v["card"] not in new_cards:
-            new_cards[v["card"]] = Card(number=v["card"], centre=centre, agent=agent,
-                                        governorate=v.get("governorate") or centre.governorate,
-                                        district=centre.district)
+            new_cards[v["card"]] = (v["card"], centre.pk, agent.pk, v.get("governorate") or centre.governorate,
+                                    centre.district, "active", "")
         birth = v.get("birth_date")
-        pending.append((Member(
-            record_id=v["record_id"], given=v["given"], father=v.get("father", ""),
-            grandfather=v.get("grandfather", ""), surname=v.get("surname", ""), mother=v.get("mother", ""),
-            birth_date=str(birth) if birth else "", sex=v.get("sex", ""), relation=v.get("relation", ""),
-            national_id=v.get("national_id", "")), v["card"], raw[ROW]))
+        pending.append((_Row(v["record_id"], v["given"], v.get("father", ""), v.get("grandfather", ""),
+                             v.get("surname", ""), v.get("mother", ""), str(birth) if birth else "", v.get("sex", ""),
+                             v.get("relation", ""), v.get("national_id", "")), v["card"], raw[ROW]))
         existing.add(v["record_id"])
-    now, source = timezone.now(), f"import:{report.file}"[:64]
-    Card.objects.bulk_create(new_cards.values(), batch_size=2_000)
-    cards.update({c.number: c for c in Card.objects.filter(number__in=list(new_cards))})
-    for member, number, _row in pending:
-        member.card = cards[number]
-    Member.objects.bulk_create([m for m, _, _ in pending], batch_size=2_000)
-    saved = dict(_in_chunks(Member.objects, "record_id", [m.record_id for m, _, _ in pending], "record_id", "pk"))
-    events = [CardEvent(card=cards[n], at=now, kind="card_created", source=source, reason="imported")
-              for n in new_cards]
-    events += [CardEvent(card=cards[n], member_id=saved[m.record_id], at=now, kind="member_added", source=source,
-                         reason=f"row {row}") for m, n, row in pending]
-    CardEvent.objects.bulk_create(events, batch_size=2_000)
+    _write(new_cards, pending, cards, report)
+
+
+def _write(new_cards: dict[str, tuple], pending: list[tuple[_Row, str, int]], cards: dict[str, Card],
+           report: ImportReport) -> None:
+    """The batch's new cards, members and history entries, each table in one ``executemany``."""
+    using = router.db_for_write(Member)
+    now, source = db_now(using), f"import:{report.file}"[:64]
+    upsert(Card, CARD_COLUMNS, list(new_cards.values()), unique=["number"], update=[], using=using)
+    card_ids = {c.number: c.pk for c in cards.values()}
+    card_ids.update(dict(select_in(Card, "number", list(new_cards), ["id"], using=using)))
+    upsert(Member, MEMBER_COLUMNS, [(card_ids[n], m.record_id, m.given, m.father, m.grandfather, m.surname, m.mother,
+                                     m.birth_date, m.sex, m.relation, m.national_id, "active", "unlinked", "", "",
+                                     "", "") for m, n, _ in pending], unique=["record_id"], update=[], using=using)
+    saved = dict(select_in(Member, "record_id", [m.record_id for m, _, _ in pending], ["id"], using=using))
+    events = [(card_ids[n], None, now, "card_created", "imported", source, "{}") for n in new_cards]
+    events += [(card_ids[n], saved[m.record_id], now, "member_added", f"row {row}", source, "{}")
+               for m, n, row in pending]
+    upsert(CardEvent, EVENT_COLUMNS, events, unique=["id"], update=[], using=using, adapt=False)
     report.created += len(pending)
+    for m, n, _ in pending:
+        m.card_id = card_ids[n]
     _flag_shared_ids([m for m, _, _ in pending], saved, report)
 
 
@@ -202,7 +231,7 @@ def _in_chunks(manager, field: str, values: list, *columns: str, size: int = 900
         yield from (r[0] if len(columns) == 1 else r for r in rows)
 
 
-def _flag_shared_ids(members: list[Member], saved: dict[str, int], report: ImportReport) -> None:
+def _flag_shared_ids(members: list[_Row], saved: dict[str, int], report: ImportReport) -> None:
     """A new member whose national ID is already on another card: both are flagged (the person on two cards)."""
     with_id = [m for m in members if m.national_id]
     if not with_id:
@@ -212,7 +241,7 @@ def _flag_shared_ids(members: list[Member], saved: dict[str, int], report: Impor
     for other in others:
         by_id.setdefault(other.national_id, []).append(other)
     for m in with_id:
-        same = [o for o in by_id.get(m.national_id, []) if o.card_id != m.card.pk and o.pk != saved[m.record_id]]
+        same = [o for o in by_id.get(m.national_id, []) if o.card_id != m.card_id and o.pk != saved[m.record_id]]
         if same:
             mine = next(o for o in by_id[m.national_id] if o.pk == saved[m.record_id])
             _flag_two_cards(mine, same[0])
