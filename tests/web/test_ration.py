@@ -289,3 +289,20 @@ def test_the_planner_opens_a_ration_cycle_with_interior_as_partners(imported, se
     assert cycle.registry == "ration" and cycle.state == "open"
     assert Agreement.objects.filter(agency__code="national_cards", allowed_payload_fields=["الرقم الوطني"]).exists()
     assert cycle.code in client.get("/ration/").content.decode()
+
+
+def test_the_planner_suspends_an_agent_and_moves_its_cards(imported):
+    source = Agent.objects.filter(cards__isnull=False).first()
+    target = Agent.objects.exclude(pk=source.pk).filter(centre=source.centre).first()
+    cards = set(source.cards.values_list("pk", flat=True))
+    client = Client()
+    client.force_login(make_user("ration_planner"))
+    client.post(f"/ration/agents/{source.number}/", {"action": "suspend", "reason": "شكاوى متكررة"})
+    client.post(f"/ration/agents/{source.number}/", {"action": "transfer", "to": target.number})
+    source.refresh_from_db()
+    assert source.status == "suspended" and not source.cards.exists()
+    assert cards <= set(target.cards.values_list("pk", flat=True))
+    assert CardEvent.objects.filter(kind="agent_changed", card_id__in=cards).count() == len(cards)
+    clerk = Client()
+    clerk.force_login(make_user("ration_clerk"))
+    assert clerk.get(f"/ration/agents/{target.number}/").status_code == 403

@@ -15,6 +15,7 @@ urlpatterns = [
     path("requests/<int:pk>/", views.change_request, name="request"),
     path("requests/<int:pk>/document/", views.document, name="document"),
     path("applications/<int:pk>/", views.application, name="application"),
+    path("agents/<str:number>/", views.agent, name="agent_page"),
     path("applications/<int:pk>/licence.pdf", views.licence, name="licence"),
     # public pages
     path("my/", portal.sign_in, name="sign_in"),

@@ -25,6 +25,7 @@ from .baskets import agent_allocation
 from .forms import ReasonForm
 from .licence import licence_pdf
 from .models import (
+    Agent,
     AgentApplication,
     ApplicationState,
     Block,
@@ -218,6 +219,29 @@ def application(request, pk: int):
             form.add_error(None, str(e))
     return render(request, "ration/application.html", {"app": item, "form": form, "due": agents.due_on(item),
                                                        "overdue": agents.overdue(item)})
+
+
+@requires("ration_license_agents")
+def agent(request, number: str):
+    """The planner's page of an agent: renew or suspend the licence, move its cards to another agent."""
+    item = get_object_or_404(Agent.objects.select_related("centre"), number=number)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "renew":
+                agents.renew(item, request.user, request=request)
+            elif action == "suspend":
+                agents.suspend(item, request.user, request.POST.get("reason", ""), request=request)
+            elif action == "transfer":
+                target = Agent.objects.filter(number=request.POST.get("to", "").strip().upper()).first()
+                if target is None:
+                    raise agents.LicensingError(_("No agent has that number."))
+                moved = agents.transfer_cards(item, target, request.user, request=request)
+                messages.success(request, _("%(n)d cards moved.") % {"n": moved})
+        except agents.LicensingError as e:
+            messages.error(request, str(e))
+        return redirect("ration:agent_page", number=number)
+    return render(request, "ration/agent_page.html", {"agent": item, "cards": item.cards.count()})
 
 
 @requires("ration_license_agents")
