@@ -223,13 +223,13 @@ def test_the_hardened_profile_is_deterministic_per_record_but_not_per_name(world
 
 def test_forgetting_the_caches_between_batches_changes_no_encoding(world, tmp_path, monkeypatch):
     """Memory is bounded by forgetting cached values once there are many; a batch must never lose its own."""
-    from sijill.pprl.holder import encoder
+    from sijill.pprl.holder.encoders import base
 
     keys, schema = HolderKeys.load(world / "keys" / "registry"), load_schema(world / "registry.yaml")
     people = [dict(zip(REGISTRY_HEADER, (f"P{i:04d}", *REGISTRY[i % 5][1:]), strict=True)) for i in range(100)]
     batches = [{h: [p[h] for p in people[i : i + 25]] for h in REGISTRY_HEADER} for i in range(0, len(people), 25)]
     kept = by_record(encode(batches, schema, keys, tmp_path / "kept.pkg"), world)
-    monkeypatch.setattr(encoder, "_CACHE_LIMIT", 1)  # forget everything after every batch
+    monkeypatch.setattr(base, "CACHE_LIMIT", 1)  # forget everything after every batch
     forgot = by_record(encode(batches, schema, keys, tmp_path / "forgot.pkg"), world)
     strip = ("ref", "payload")
     assert kept.keys() == forgot.keys() and len(kept) == 100

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pyarrow as pa
 from nacl import bindings
 
 from sijill import identity
+from sijill.pprl.format import encoding_spec
+from sijill.pprl.format.fields import Blocking, BlockingKey
 from sijill.pprl.format.keyfiles import Secret
-from sijill.pprl.holder.encoder import RecordEncoder
+from sijill.pprl.holder.encoders import NationalIdEncoder, Shared
+from sijill.pprl.holder.encoders.blocking import BlockingEncoder
 from sijill.pprl.holder.payload import NONCE, encrypt_array
 from sijill.pprl.holder.tokens import Tokenizer
 
@@ -19,17 +23,14 @@ IDS = ["123456789012", "١٢٣٤٥٦٧٨٩٠١٢", "۱۲۳۴۵۶۷۸۹۰۱۲", "
 
 
 def test_national_ids_column_matches_per_value_parsing():
-    class Stub:  # only what _national_ids uses
-        _nid = Tokenizer(Secret(os.urandom(32)))
-        _identifier = staticmethod(RecordEncoder._identifier)
-        _slow_identifiers = RecordEncoder._slow_identifiers
-
+    encoder = NationalIdEncoder(Shared(_Keys(), encoding_spec()))
     column = pa.array(IDS * 3, pa.string()).slice(2)
-    tokens, ok, bad = RecordEncoder._national_ids(Stub(), column)
-    expected = [RecordEncoder._identifier(x, identity.national_id, Stub._nid) for x in column.to_pylist()]
+    tokens, ok, bad = encoder.tokens(column)
+    expected = [encoder.token(x) for x in column.to_pylist()]
     assert [int(t) if o else None for t, o in zip(tokens, ok, strict=True)] == \
         [x if type(x) is int else None for x in expected]
     assert sorted(bad) == [(i, x) for i, x in enumerate(expected) if type(x) is str]
+    assert expected[0] == encoder.tokenizer(identity.national_id(IDS[2]))
 
 
 def test_tokenizer_many_matches_call():
@@ -53,19 +54,26 @@ def test_blocking_tokens_of_two_or_three_values_packed_in_one_key_are_the_joined
     must be the one of the values joined, as the per-combination path computes it, batch after batch."""
     import numpy as np
 
-    from sijill.pprl.holder.vocab import Interner
-
-    class Stub:
-        _intern = Interner()
-
+    shared = Shared(_Keys(), encoding_spec())
     for word in ["محمد", "علي", "حسن", "1985", "ذكر"]:
-        Stub._intern(word)
-    tokenizer, rng = Tokenizer(Secret(os.urandom(32))), np.random.default_rng(3)
+        shared.intern(word)
+    rng = np.random.default_rng(3)
     for width in (2, 3):
-        cache: dict = {}
+        key = BlockingKey("test", ("given_name.skeleton",) * width)
+        encoder = BlockingEncoder(Blocking(key), shared, {})
         for _batch in range(2):  # the second batch reads the cache of the first
             parts = [rng.integers(-1, 5, 60) for _ in range(width)]
-            tokens = RecordEncoder._block_tokens(Stub(), parts, tokenizer, cache, 60).to_pylist()
+            tokens = encoder.tokens(parts, 60).to_pylist()
             expected = [None if min(p[i] for p in parts) < 0 else
-                        tokenizer("\x1f".join(Stub._intern.strings[p[i]] for p in parts)) for i in range(60)]
+                        encoder.tokenizer("\x1f".join(shared.intern.strings[p[i]] for p in parts)) for i in range(60)]
             assert tokens == expected
+
+
+class _Keys:
+    """Holder keys with one random linkage secret (only ``subkey`` is used)."""
+
+    def __init__(self):
+        self._secret = os.urandom(32)
+
+    def subkey(self, purpose: str) -> Secret:
+        return Secret(hashlib.sha256(self._secret + purpose.encode()).digest())

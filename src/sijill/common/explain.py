@@ -1,9 +1,9 @@
 """Why the hub linked two records, in plain sentences: "the national number matches; the given, father's
 and grandfather's names match; the birth year matches; the month differs".
 
-The hub explains each hit per comparison (``sijill.linkage.comparisons``; the exact stage in
-``sijill.linkage.cascade``): a field and the label of the agreement level reached. Name parts that agree at
-the same level are said together.
+The hub explains each hit per comparison: a field and the level reached, with the level's stable code
+(declared with the encoded fields in ``sijill.pprl.format.fields``). The sentence is looked up by that code, never
+by the English label. Name parts (and extra fields) that agree at the same level are said together.
 """
 
 from __future__ import annotations
@@ -13,28 +13,40 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-NAME_FIELDS = ("given_name", "father_name", "grandfather_name", "surname", "mother_name")
+from sijill.pprl.format.fields import NAME_FIELDS, every_level
 
-# A name part's level -> (one part, several parts)
-NAME_LEVELS = {
-    "exact": (gettext_noop("%(field)s matches"), gettext_noop("%(fields)s match")),
-    "same name or variant": (gettext_noop("%(field)s matches"), gettext_noop("%(fields)s match")),
-    "variant or nickname": (gettext_noop("%(field)s matches as a variant or a nickname"),
-                            gettext_noop("%(fields)s match as variants or nicknames")),
-    "other reading (محمد علي)": (gettext_noop("%(field)s matches in another reading"),
-                                 gettext_noop("%(fields)s match in another reading")),
-    "skeleton (cross-script)": (gettext_noop("%(field)s is written alike in another script or spelling"),
-                                gettext_noop("%(fields)s are written alike in another script or spelling")),
-    "same family name without ال / البو": (gettext_noop("%(field)s matches without the article or البو"),
-                                          gettext_noop("%(fields)s match without the article or البو")),
-    "same first name": (gettext_noop("%(field)s: the first name matches"),
-                        gettext_noop("%(fields)s: the first names match")),
-    "disagree": (gettext_noop("%(field)s differs"), gettext_noop("%(fields)s differ")),
-    "missing": (gettext_noop("%(field)s is missing from one record"),
-                gettext_noop("%(fields)s are missing from one record")),
-}
+SAME = (gettext_noop("%(field)s matches"), gettext_noop("%(fields)s match"))
+DIFFERS = (gettext_noop("%(field)s differs"), gettext_noop("%(fields)s differ"))
+MISSING = (gettext_noop("%(field)s is missing from one record"), gettext_noop("%(fields)s are missing from one record"))
 SIMILAR = (gettext_noop("%(field)s is spelt similarly"), gettext_noop("%(fields)s are spelt similarly"))
 NEAR = (gettext_noop("%(field)s is spelt nearly alike"), gettext_noop("%(fields)s are spelt nearly alike"))
+
+# A level of a name part or an extra field -> (one field, several fields)
+GROUPED = {
+    "name.exact": SAME,
+    "name.same_or_variant": SAME,
+    "name.variant": (gettext_noop("%(field)s matches as a variant or a nickname"),
+                     gettext_noop("%(fields)s match as variants or nicknames")),
+    "name.other_reading": (gettext_noop("%(field)s matches in another reading"),
+                           gettext_noop("%(fields)s match in another reading")),
+    "name.skeleton": (gettext_noop("%(field)s is written alike in another script or spelling"),
+                      gettext_noop("%(fields)s are written alike in another script or spelling")),
+    "name.no_article": (gettext_noop("%(field)s matches without the article or البو"),
+                        gettext_noop("%(fields)s match without the article or البو")),
+    "name.first_name": (gettext_noop("%(field)s: the first name matches"),
+                        gettext_noop("%(fields)s: the first names match")),
+    "name.swapped": (gettext_noop("%(field)s is written in the place of the other (given name and surname swapped)"),
+                     gettext_noop("%(fields)s are written in each other's place (given name and surname swapped)")),
+    "name.dice_high": SIMILAR,
+    "name.dice_near": NEAR,
+    "name.disagree": DIFFERS,
+    "name.missing": MISSING,
+    "extra.exact": SAME,
+    "extra.dice_high": SIMILAR,
+    "extra.dice_near": NEAR,
+    "extra.disagree": DIFFERS,
+    "extra.missing": MISSING,
+}
 
 FIELD_NAMES = {
     "given_name": gettext_noop("the given name"),
@@ -44,35 +56,40 @@ FIELD_NAMES = {
     "mother_name": gettext_noop("the mother's name"),
 }
 
-# Other comparisons: field -> level -> sentence
+# Every other level: code -> sentence
 SENTENCES = {
-    "national_id": {
-        "same national ID": gettext_noop("the national number matches"),
-        "different national ID": gettext_noop("the national numbers differ"),
-        "missing": gettext_noop("the national number is missing from one record"),
-    },
-    "birth_date": {
-        "exact date": gettext_noop("the birth date matches"),
-        "day and month swapped": gettext_noop("the birth date matches with day and month swapped"),
-        "same year and month": gettext_noop("the birth year and month match; the day differs"),
-        "same year (a date known to its year only)": gettext_noop(
-            "the birth year matches (one date is known to its year only)"),
-        "same year, different day": gettext_noop("the birth year matches; the month differs"),
-        "a year apart": gettext_noop("the birth years are one year apart"),
-        "disagree": gettext_noop("the birth date differs"),
-        "missing": gettext_noop("the birth date is missing from one record"),
-    },
-    "ration_card": {"same ration card or agency number": gettext_noop("the ration card (or agency number) matches"),
-                    "disagree": gettext_noop("the ration card (or agency number) differs"),
-                    "missing": gettext_noop("the ration card (or agency number) is missing from one record")},
-    "sex": {"same sex": gettext_noop("the sex matches"), "disagree": gettext_noop("the sex differs"),
-            "missing": gettext_noop("the sex is missing from one record")},
-    "governorate": {"same governorate": gettext_noop("the governorate matches"),
-                    "disagree": gettext_noop("the governorate differs"),
-                    "missing": gettext_noop("the governorate is missing from one record")},
-    "*": {"tie with another beneficiary": gettext_noop(
-        "another beneficiary matches equally well: a person must decide")},
+    "nid.exact": gettext_noop("the national number matches"),
+    "nid.differ": gettext_noop("the national numbers differ"),
+    "nid.missing": gettext_noop("the national number is missing from one record"),
+    "date.exact": gettext_noop("the birth date matches"),
+    "date.swapped": gettext_noop("the birth date matches with day and month swapped"),
+    "date.month": gettext_noop("the birth year and month match; the day differs"),
+    "date.year_only": gettext_noop("the birth year matches (one date is known to its year only)"),
+    "date.year": gettext_noop("the birth year matches; the month differs"),
+    "date.year_apart": gettext_noop("the birth years are one year apart"),
+    "date.disagree": gettext_noop("the birth date differs"),
+    "date.missing": gettext_noop("the birth date is missing from one record"),
+    "card.exact": gettext_noop("the ration card (or agency number) matches"),
+    "card.disagree": gettext_noop("the ration card (or agency number) differs"),
+    "card.missing": gettext_noop("the ration card (or agency number) is missing from one record"),
+    "sex.exact": gettext_noop("the sex matches"),
+    "sex.disagree": gettext_noop("the sex differs"),
+    "sex.missing": gettext_noop("the sex is missing from one record"),
+    "gov.exact": gettext_noop("the governorate matches"),
+    "gov.disagree": gettext_noop("the governorate differs"),
+    "gov.missing": gettext_noop("the governorate is missing from one record"),
+    "hit.tie": gettext_noop("another beneficiary matches equally well: a person must decide"),
 }
+
+# Hits stored before levels had codes carry the label only: their code is found from the declarations.
+_BY_LABEL = {(field, level.label): level.code for field, level in every_level()}
+_BY_LABEL |= {(f, level.label): level.code for _, level in every_level() if level.code.startswith("name.")
+              for f in NAME_FIELDS if (f, level.label) not in _BY_LABEL}
+
+
+def code_of(item: dict) -> str:
+    """The level's code (a hit stored before codes: found by its field and label)."""
+    return item.get("code") or _BY_LABEL.get((item.get("field", ""), item.get("level") or ""), "")
 
 
 def explain(explanation: list[dict] | None, language: str | None = None) -> list[str]:
@@ -83,44 +100,32 @@ def explain(explanation: list[dict] | None, language: str | None = None) -> list
             return explain(explanation)
     sentences: list[str] = []
     group: list[str] = []
-    group_level: tuple[str, str] | None = None
+    group_key: tuple | None = None  # (sentence forms, name or extra field)
 
     def flush() -> None:
-        if group and group_level:
-            one, several = group_level
-            names = [_(FIELD_NAMES[f]) for f in group]
+        if group and group_key:
+            one, several = group_key[0]
+            names = [_(FIELD_NAMES[f]) if f in FIELD_NAMES else f for f in group]
             sentences.append(_(one) % {"field": names[0]} if len(names) == 1 else
                              _(several) % {"fields": _join(names)})
         group.clear()
 
     for item in explanation or []:
-        field, level = item.get("field", ""), item.get("level") or ""
-        if field in NAME_FIELDS:
-            forms = _name_level(level)
-            if forms is None:
+        field, code = item.get("field", ""), code_of(item)
+        forms = GROUPED.get(code)
+        if forms is not None:
+            key = (forms, field in NAME_FIELDS)
+            if key != group_key:
                 flush()
-                sentences.append(_("%(field)s: %(level)s") % {"field": _(FIELD_NAMES[field]), "level": level})
-                continue
-            if forms != group_level:
-                flush()
-                group_level = forms
+                group_key = key
             group.append(field)
             continue
         flush()
-        sentence = SENTENCES.get(field, {}).get(level)
-        sentences.append(_(sentence) if sentence else _("%(field)s: %(level)s") % {"field": field, "level": level})
+        sentence = SENTENCES.get(code)
+        sentences.append(_(sentence) if sentence else _("%(field)s: %(level)s") % {
+            "field": _(FIELD_NAMES[field]) if field in FIELD_NAMES else field, "level": item.get("level") or code})
     flush()
     return [s[:1].upper() + s[1:] for s in sentences]
-
-
-def _name_level(level: str) -> tuple[str, str] | None:
-    if level in NAME_LEVELS:
-        return NAME_LEVELS[level]
-    if level.startswith("similar spelling"):
-        return SIMILAR
-    if level.startswith("near spelling"):
-        return NEAR
-    return None
 
 
 def _join(names: list[str]) -> str:

@@ -15,8 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 
+from sijill.pprl.format.fields import EXACT_STAGE, TIE, TIE_LABEL, Level
+
 from . import model as fs
-from .comparisons import NAME_PARTS, present_columns
+from .comparisons import NAME_PARTS, chosen, present_columns
 from .engines import Engine
 
 Progress = Callable[[str], None]
@@ -52,9 +54,15 @@ class Match:
 
 
 def _part_level(part: str) -> str:
-    return (f"CASE WHEN r.{part}_canonical = p.{part}_canonical THEN 'same name or variant' "
-            f"WHEN r.{part}_skeleton = p.{part}_skeleton THEN 'skeleton (cross-script)' "
-            f"WHEN r.{part}_skeleton IS NULL OR p.{part}_skeleton IS NULL THEN 'missing' ELSE 'disagree' END")
+    """The exact stage's level of one name part, as the index of its ``EXACT_STAGE`` level."""
+    return (f"CASE WHEN r.{part}_canonical = p.{part}_canonical THEN 0 "
+            f"WHEN r.{part}_skeleton = p.{part}_skeleton THEN 1 "
+            f"WHEN r.{part}_skeleton IS NULL OR p.{part}_skeleton IS NULL THEN 2 ELSE 3 END")
+
+
+def item(field: str, level: Level, weight: float | None = None) -> dict:
+    """One comparison of a hit's explanation: the field, its level's code and label, and the weight."""
+    return {"field": field, "level": level.label, "code": level.code, "weight": weight}
 
 
 def exact_stage(engine: Engine, registry: pa.Table, partner: pa.Table, dedupe: bool) -> list[Match]:
@@ -67,8 +75,8 @@ def exact_stage(engine: Engine, registry: pa.Table, partner: pa.Table, dedupe: b
     """, {"reg": registry, "par": partner})
     matches = []
     for reg, par, *levels in rows:
-        explanation = [{"field": "national_id", "level": "same national ID", "weight": None}]
-        explanation += [{"field": p, "level": lv, "weight": None} for p, lv in zip(NAME_PARTS, levels, strict=True)]
+        explanation = [item("national_id", EXACT_STAGE["national_id"])]
+        explanation += [item(p, EXACT_STAGE["name"][lv]) for p, lv in zip(NAME_PARTS, levels, strict=True)]
         matches.append(Match(reg, par, "exact", 1.0, math.inf, explanation))
     return matches
 
@@ -97,6 +105,7 @@ def model_stage(
     table = predictions.as_pyarrow_table()
     progress(f"{table.num_rows:,} pairs at or above the review threshold; explaining them")
     weights = fs.level_weights(model)
+    declared = {c.name: c for c in chosen(None, swap or "swap", extra)}  # a level's code, by its model label
     personal = personal_identifiers(registry, partner)
     matches = []
     for row in table.to_pylist():
@@ -106,7 +115,10 @@ def model_stage(
         explanation = []
         for name, levels in weights.items():
             weight = row.get(f"mw_{name}") or 0.0
-            explanation.append({"field": name, "level": fs.level_of(levels, weight),
+            label = fs.level_of(levels, weight)
+            comparison = declared.get(name)
+            code = comparison and (comparison.levels[0].code if label == "missing" else comparison.code_of(label))
+            explanation.append({"field": name, "level": label, "code": code,
                                 "weight": round(weight + (row.get(f"mw_tf_adj_{name}") or 0.0), 3)})
         p = row["match_probability"]
         cls = "probable" if p >= thresholds.auto and not _family_only(explanation, personal) else "review"
@@ -141,10 +153,10 @@ def personal_identifiers(*tables: pa.Table) -> set[str]:
 
 
 def _family_only(explanation: list[dict], personal: set[str] = frozenset()) -> bool:
-    levels = {e["field"]: e["level"] for e in explanation}
-    if any(levels.get(f, "").startswith("same") for f in personal):
+    codes = {e["field"]: e.get("code") or "" for e in explanation}
+    if any(codes.get(f, "").endswith(".exact") for f in personal):
         return False
-    return any(levels.get(f) == "disagree" for f in PERSONAL_FIELDS)
+    return any(codes.get(f, "").endswith(".disagree") for f in PERSONAL_FIELDS)
 
 
 def _linker(engine: Engine, registry: pa.Table, partner: pa.Table, settings, dedupe: bool) -> Linker:
@@ -161,14 +173,14 @@ def one_to_one(matches: list[Match], counts: StageCounts, tie_margin: float = 1e
     for candidates in by_partner.values():
         candidates.sort(key=lambda m: (m.match_class != "exact", -m.match_weight))
         best = candidates[0]
-        rivals = [c for c in candidates[1:] if abs(c.match_weight - best.match_weight) <= tie_margin
-                  and c.match_class == best.match_class]
+        # Two exact pairs both weigh infinity (inf - inf is not a number): equal, so a tie too.
+        rivals = [c for c in candidates[1:] if c.match_class == best.match_class
+                  and (c.match_weight == best.match_weight or abs(c.match_weight - best.match_weight) <= tie_margin)]
         if rivals:
             counts.ties += 1
             for m in (best, *rivals):
                 m.match_class = "review"
-                m.explanation = [*m.explanation, {"field": "*", "level": "tie with another beneficiary",
-                                                  "weight": None}]
+                m.explanation = [*m.explanation, {"field": "*", "level": TIE_LABEL, "code": TIE, "weight": None}]
             kept += [best, *rivals]
         else:
             kept.append(best)

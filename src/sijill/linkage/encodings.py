@@ -11,8 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sijill.pprl.format import Package
-
-BLOOM_WORDS = 8  # a 512-bit filter as eight BIGINT words: bit_count and & exist in DuckDB and Spark
+from sijill.pprl.format.fields import BLOOM_WORDS  # declared with the fields: their SQL reads the words
 
 
 def bloom_columns(table: pa.Table) -> list[str]:

@@ -23,7 +23,8 @@ MATCH_CLASSES = ("exact", "probable", "review")
 
 EXPLANATION = pa.list_(pa.struct([
     pa.field("field", pa.string(), nullable=False),  # e.g. given_name, birth_date
-    pa.field("level", pa.string()),  # e.g. exact, skeleton, bloom>=0.9, year, disagree, missing
+    pa.field("level", pa.string()),  # its label, e.g. exact, skeleton (cross-script), disagree, missing
+    pa.field("code", pa.string()),  # the level's stable code (``pprl.format.fields``), e.g. name.exact
     pa.field("weight", pa.float64()),  # the level's match weight (log2 Bayes factor)
 ]))
 

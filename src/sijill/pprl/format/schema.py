@@ -32,19 +32,16 @@ import pyarrow as pa
 import yaml
 
 from .errors import SchemaError
+from .fields import IDENTIFIER_FIELDS, NAME_FIELDS, BlockingKey, ExtraField, Fields
 
 FORMAT = "sijill-pprl/1"
 
-IDENTIFIER_FIELDS = ("national_id", "ration_card")
-NAME_FIELDS = ("given_name", "father_name", "grandfather_name", "surname", "mother_name")
-CHAIN_FIELDS = ("given_name", "father_name", "grandfather_name")  # shifted by an ambiguous compound given name
 CANONICAL_FIELDS = (*IDENTIFIER_FIELDS, *NAME_FIELDS, "full_name", "birth_date", "sex", "governorate")
 
 # Kinds of a cycle's extra fields (``extra:``, beside the canonical person fields): ``exact`` a token of the
 # normalised value (a postcode, a state); ``text`` a token and a Bloom filter of the normalised text (a street
 # or a locality, compared by similarity). The encoder's per-field keys make each its own token space.
 EXTRA_KINDS = ("exact", "text")
-EXTRA_PREFIX = "extra_"
 _RESERVED = {"ref", "payload", "unique_id", "source_dataset", "match_key", "match_weight", "match_probability"}
 
 # Values a blocking token may combine, per field.
@@ -88,35 +85,6 @@ class Hardening:
 
 
 @dataclass(frozen=True)
-class BlockingKey:
-    """``any_order``: the values are sorted before hashing, so a record whose given name and surname were
-    written in each other's place gets the same token (``{any_order: [given_name.skeleton, surname.skeleton]}``)."""
-
-    name: str
-    parts: tuple[str, ...]
-    any_order: bool = False
-
-    def as_setting(self) -> list | dict:
-        return {"any_order": list(self.parts)} if self.any_order else list(self.parts)
-
-
-@dataclass(frozen=True)
-class ExtraField:
-    """A field declared by the cycle's schemas under ``extra:``: its name and how it is encoded."""
-
-    name: str
-    kind: str
-
-    @property
-    def token_column(self) -> str:
-        return EXTRA_PREFIX + self.name
-
-    @property
-    def bloom_column(self) -> str | None:
-        return f"{EXTRA_PREFIX}{self.name}_bloom" if self.kind == "text" else None
-
-
-@dataclass(frozen=True)
 class EncodingSpec:
     """Everything that decides the bytes of an encoding; equal specs (and keys) give comparable packages."""
 
@@ -152,52 +120,13 @@ class EncodingSpec:
         """The columns of a package's ``encodings.parquet``, each with its meaning in the field metadata."""
         return pa.schema([pa.field(name, typ, metadata={"doc": doc}) for name, typ, doc in self.columns()])
 
+    @property
+    def fields(self) -> Fields:
+        """The encoded fields (``pprl.format.fields``): columns, comparisons and their level codes."""
+        return Fields.of(self)
+
     def columns(self) -> list[tuple[str, pa.DataType, str]]:
-        tok = pa.int64()
-        bloom = pa.binary(self.bloom_bytes)
-        cols: list[tuple[str, pa.DataType, str]] = [
-            ("ref", pa.string(), "pseudonymous reference of the record, random per package"),
-            ("national_id", tok, "token of the 12-digit national number"),
-            ("ration_card", tok, "token of the ration card number"),
-        ]
-        for f in NAME_FIELDS:
-            if self.hardening.name_tokens:
-                cols += [
-                    (f, tok, f"token of the normalised {f}"),
-                    (f"{f}_canonical", tok, f"token of {f} with variants and nicknames collapsed"),
-                    (f"{f}_skeleton", tok, f"token of the cross-script skeleton of {f}"),
-                ]
-                if f in CHAIN_FIELDS:
-                    cols += [
-                        (f"{f}_alt", tok, f"token of {f} in the other reading of an ambiguous compound given name"),
-                        (f"{f}_alt_skeleton", tok, f"skeleton token of {f} in the other reading"),
-                    ]
-            cols.append((f"{f}_bloom", bloom, f"Bloom filter of the character {self.bloom.qgram}-grams of {f}"))
-        if self.hardening.name_tokens:
-            cols += [
-                ("surname_key", tok, "token of the surname without its article (al-, aal, albu)"),
-                ("mother_first", tok, "token of the canonical first word of the mother's name"),
-            ]
-        cols += [
-            ("birth_year", tok, "token of the birth year"),
-            ("birth_year_near", tok, "token of the year after the birth year (under the year's key)"),
-            ("birth_month", tok, "token of the birth year and month"),
-            ("birth_date", tok, "token of the full birth date"),
-            ("birth_date_swapped", tok, "token of the birth date with day and month swapped (day <= 12)"),
-            ("birth_precision", pa.int8(), "0 no date, 1 year, 2 month, 3 day"),
-            ("sex", tok, "token of the sex"),
-            ("governorate", tok, "token of the governorate"),
-        ]
-        for x in self.extra:
-            if x.kind == "exact" or self.hardening.name_tokens:
-                cols.append((x.token_column, tok, f"token of the normalised {x.name} (extra field, {x.kind})"))
-            if x.bloom_column:
-                cols.append((x.bloom_column, bloom, f"Bloom filter of the character {self.bloom.qgram}-grams of "
-                             f"{x.name} (extra field)"))
-        cols += [(f"block_{b.name}", tok, "blocking token of " + " + ".join(b.parts) + (" (in any order)" if
-                  b.any_order else "")) for b in self.blocking]
-        cols.append(("payload", pa.binary(), "payload sealed for the registry (nonce + ciphertext)"))
-        return cols
+        return self.fields.columns(self)
 
 
 @dataclass(frozen=True)

@@ -37,14 +37,16 @@ def _payload_keys(path: Path, table: pa.Table, trust: TrustStore) -> dict[str, b
 
 @dataclass(frozen=True)
 class Level:
-    """One field's agreement in a hit, as the hub explained it: ``given_name`` at ``exact``, weighing +4.2."""
+    """One field's agreement in a hit, as the hub explained it: ``given_name`` at ``exact`` (code
+    ``name.exact``, declared in ``pprl.format.fields``; none in hits made before codes), weighing +4.2."""
 
     field: str
     level: str
     weight: float | None = None
+    code: str | None = None
 
     def as_dict(self) -> dict:
-        return {"field": self.field, "level": self.level, "weight": self.weight}
+        return {"field": self.field, "level": self.level, "code": self.code, "weight": self.weight}
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def open_hits(hits: Path, keys: RegistryKeys, maps: Iterable[Path], trust: Trust
         rows.append(OpenedHit(
             registry_record_id=mine[0], agency=hit["agency"], partner_record_id=body.get("id"),
             match_class=hit["match_class"], probability=hit["probability"], match_weight=hit["match_weight"],
-            explanation=tuple(Level(e["field"], e["level"], e.get("weight")) for e in hit["explanation"] or []),
+            explanation=tuple(Level(e["field"], e["level"], e.get("weight"), e.get("code"))
+                              for e in hit["explanation"] or []),
             payload=dict(body.get("f") or {})))
     return OpenedHits(rows, dummies, unknown)
