@@ -58,6 +58,9 @@ def main() -> None:
     print(f"import: {report.rows:,} rows in {seconds:.1f} s = {report.rows / seconds:,.0f} rows/s "
           f"({report.created:,} created, {report.rejected} rejected)")
 
+    from sijill.exchange import runs
+
+    runs.HEARTBEAT_SECONDS = 3600  # one process: the run's stages beat from its own thread (no SQLite lock wait)
     console = Console(quiet=True)
     t = time.perf_counter()
     from sijill.ration.cycles import open_ration_cycle
@@ -71,7 +74,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     counts = {s: Member.objects.filter(link_state=s).count() for s in LinkState.values}
     accuracy = story._accuracy(world)
-    print(f"national-ID linkage: Interior encoded and uploaded {summary.persons:,}-person register in "
+    print(f"national-ID linkage: Interior encoded and uploaded the register of {args.persons:,} persons in "
           f"{uploaded:.1f} s; the cycle (registry encoded, hub, open, store) in {seconds:.1f} s; peak memory of "
           f"this process {peak:,.0f} MB")
     print(f"  linked {counts['linked']:,}, not found {counts['not_found']:,}, conflict {counts['conflict']:,}; "
