@@ -306,3 +306,18 @@ def test_the_planner_suspends_an_agent_and_moves_its_cards(imported):
     clerk = Client()
     clerk.force_login(make_user("ration_clerk"))
     assert clerk.get(f"/ration/agents/{target.number}/").status_code == 403
+
+
+def test_a_parquet_card_file_imports_like_a_csv(imported, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    card = Card.objects.first()
+    path = tmp_path / "cards.parquet"
+    pq.write_table(pa.table({"record_id": ["P-1", "P-2"], "card_no": [card.number] * 2,
+                             "centre": [card.centre.code] * 2, "agent": [card.agent.number] * 2,
+                             "given_name": ["مريم", "يوسف"], "birth_date": ["١٩٩٩-٠١-٠٢", "31/02/2001"]}), path)
+    report = import_cards(path)
+    assert (report.created, report.rejected) == (2, 0)
+    assert [(p.row, p.field) for p in report.problems] == [(3, "birth_date")]  # 31 February: kept, reported
+    assert card.members.filter(record_id__in=["P-1", "P-2"]).count() == 2
