@@ -455,6 +455,72 @@ api_token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.
 api_app.add_typer(api_token_app, name="token")
 
 
+api_key_app = typer.Typer(help="The registry's own signing keys (its answers are signed; public keys at "
+                          "/.well-known/jwks.json).", no_args_is_help=True)
+api_app.add_typer(api_key_app, name="key")
+
+
+@api_key_app.command("show")
+def api_key_show() -> None:
+    """The registry's signing keys: id, created, retired (made on first use)."""
+    _django()
+    from sijill.api import registry_keys
+    from sijill.api.models import RegistryKey
+
+    registry_keys.current()
+    for key in RegistryKey.objects.all():
+        state = f"retired {key.retired_at:%Y-%m-%d}" if key.retired_at else "signing"
+        console.print(f"{key.kid}  created {key.created_at:%Y-%m-%d}  {state}")
+
+
+@api_key_app.command("rotate")
+def api_key_rotate() -> None:
+    """A new signing key; the old one stays in the JWKS for 30 days so earlier answers still verify."""
+    _django()
+    from sijill.api import registry_keys
+
+    console.print(f"new signing key: {registry_keys.rotate()}")
+
+
+@api_app.command("subscribe")
+def api_subscribe(sender: Annotated[str, typer.Argument(help="The civil registry's sender id, e.g. deaths.")]) -> None:
+    """Ask a civil registry (a DCI partner marked civil registry) to notify deaths (DCI subscribe)."""
+    _django()
+    from sijill.api import subscriptions
+
+    try:
+        sub = subscriptions.subscribe(sender, actor=f"cli:{_os_user()}")
+    except subscriptions.SubscribeFailed as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from None
+    console.print(f"subscribe sent to {sender} (reference {sub.reference_id}); its on-subscribe confirms it")
+
+
+@api_app.command("unsubscribe")
+def api_unsubscribe(sender: Annotated[str, typer.Argument(help="The civil registry's sender id.")]) -> None:
+    """End the registry's subscriptions at a civil registry (DCI unsubscribe)."""
+    _django()
+    from sijill.api import subscriptions
+
+    try:
+        count = subscriptions.unsubscribe(sender, actor=f"cli:{_os_user()}")
+    except subscriptions.SubscribeFailed as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from None
+    console.print(f"{count} subscription(s) ended at {sender}")
+
+
+@api_app.command("subscriptions")
+def api_subscriptions() -> None:
+    """The registry's subscriptions to civil registries: partner, state, code."""
+    _django()
+    from sijill.api.models import Subscription
+
+    for sub in Subscription.objects.select_related("partner"):
+        console.print(f"{sub.partner.sender_id}  {sub.event_type}  {sub.status}  {sub.code or '-'}  "
+                      f"{sub.requested_at:%Y-%m-%d %H:%M}  {sub.reason}")
+
+
 @api_token_app.command("create")
 def api_token_create(
     username: Annotated[str, typer.Argument(help="The user the token acts as (their role decides what it may do).")],

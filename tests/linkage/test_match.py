@@ -155,11 +155,11 @@ def test_a_second_identifier_lifts_the_sibling_guard_only_when_it_is_a_persons_o
     assert personal_identifiers(household_cards, own_numbers) == set()
     assert personal_identifiers(own_numbers, own_numbers) == {"ration_card"}
     assert personal_identifiers(pa.table({"x": [1]}), own_numbers) == set()
-    sister = [{"field": "given_name", "level": "disagree"},
-              {"field": "ration_card", "level": "same ration card or agency number"}]
+    sister = [{"field": "given_name", "level": "disagree", "code": "name.disagree"},
+              {"field": "ration_card", "level": "same ration card or agency number", "code": "card.exact"}]
     assert _family_only(sister, set())
     assert not _family_only(sister, {"ration_card"})
-    assert _family_only([{"field": "birth_date", "level": "disagree"}], {"ration_card"})
+    assert _family_only([{"field": "birth_date", "level": "disagree", "code": "date.disagree"}], {"ration_card"})
 
 
 def test_compact_dates_as_databases_export_them_are_read():

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from conftest import make_user
+from field import checklist_answers
 from test_eligibility_fixtures import AS_OF, world_fixture  # noqa: F401 - the `world` fixture
 
 from sijill.cases import decisions, notices, recovery, visits, workflow
@@ -36,7 +37,8 @@ def case_of(person) -> Case:
 
 def visit(case, researcher, **data):
     return visits.submit(case, researcher, {"client_uuid": str(uuid.uuid4()), "household_present": "true",
-                                            "observations": "زيارة", "recommendation": "confirmed", **data})[0]
+                                            "observations": "زيارة", "recommendation": "confirmed",
+                                            **checklist_answers(case), **data})[0]
 
 
 def to_notice(case, team):
@@ -170,7 +172,7 @@ def test_the_phone_outbox_sends_a_visit_once(team, world, client):
               "living_conditions": "comfortable", "observations": "منزل حديث وسيارة", "recommendation": "confirmed",
               "latitude": "33.312805", "longitude": "44.361488", "visited_at": "2026-01-05T10:00:00+03:00",
               "signature": "data:image/png;base64,iVBORw0KGgo=",
-              "photos": ["data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ=="]}
+              "photos": ["data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ=="], **checklist_answers(case)}
     client.force_login(team["other"])
     assert client.post("/cases/visits/upload/", report, content_type="application/json").status_code == 403
     client.force_login(team["researcher"])
@@ -202,7 +204,7 @@ def test_a_researcher_sees_only_their_own_visits(team, world, client):
     photos = [SimpleUploadedFile(f"p{i}.jpg", jpeg.getvalue(), "image/jpeg") for i in range(2)]
     form = client.post(f"/cases/visits/{mine.pk}/", {"household_present": "true", "living_conditions": "poor",
                                                       "observations": "أسرة فقيرة", "recommendation": "cleared",
-                                                      "photos": photos})
+                                                      "photos": photos, **checklist_answers(mine)})
     assert form.status_code == 302 and Visit.objects.get().case == mine
     assert Visit.objects.get().photos.count() == 2
 
@@ -235,7 +237,7 @@ def test_the_case_page_walks_a_case_to_its_decision(team, world, client, monkeyp
     assert case.state == S.NOTICE_SENT
     pdf = client.get(f"/cases/notices/{case.notices.get().pk}.pdf")
     assert pdf["Content-Type"] == "application/pdf"
-    client.post(f"/cases/{case.pk}/response/", {"response-replied": "on", "response-reason": "رد المستفيدة"})
+    client.post(f"/cases/{case.pk}/response/", {"response-replied": "true", "response-reason": "رد المستفيدة"})
     client.post(f"/cases/{case.pk}/decide/", {"decide-outcome": "confirmed", "decide-reason": "قرار"})
     case.refresh_from_db()
     assert case.state == S.DECIDED and case.outcome == Outcome.CONFIRMED
@@ -248,7 +250,7 @@ def test_viewing_a_visit_photo_is_audited(team, world, client):
     case = case_of(world.widow)
     workflow.assign(case, team["researcher"], actor=team["worker"], reason="تكليف")
     visits.submit(case, team["researcher"], {"client_uuid": str(uuid.uuid4()), "recommendation": "confirmed",
-                                             "photos": []},
+                                             "photos": [], **checklist_answers(case)},
                   photos=[visits.photo_from_data_url("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==")])
     photo = Visit.objects.get().photos.get()
     client.force_login(team["basra"])

@@ -48,9 +48,19 @@ def _photo() -> bytes:
 
 
 def wait(page, condition: str, seconds: float = 15) -> None:
-    """Poll ``condition`` in the page (``wait_for_function`` evaluates a string, which the CSP refuses)."""
+    """Poll ``condition`` in the page (``wait_for_function`` evaluates a string, which the CSP refuses). The
+    page may navigate away while it is polled (the outbox, once empty, goes back to the list): then the
+    condition is asked again of the new page."""
+    from playwright.sync_api import Error
+
     deadline = time.monotonic() + seconds
-    while not page.evaluate(condition):
+    while True:
+        try:
+            if page.evaluate(condition):
+                return
+        except Error as e:
+            if "context was destroyed" not in str(e):
+                raise
         assert time.monotonic() < deadline, f"timed out waiting for {condition}"
         time.sleep(0.1)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from field import checklist_answers
 
 from sijill.pprl.format import TrustStore
 from sijill.pprl.holder import encode_holders
@@ -147,7 +148,7 @@ def test_from_synthetic_world_to_recovered_amount(opened):
         if case.findings.exclude(hit__isnull=False, hit__partner_record_id__in=[r for _, r in true_hits]).exists():
             continue
         visits.submit(case, researcher, {"observations": "زيارة مفاجئة", "household_present": "true",
-                                         "recommendation": Outcome.CONFIRMED})
+                                         "recommendation": Outcome.CONFIRMED, **checklist_answers(case)})
         workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبتت المخالفة بالزيارة")
         notices.issue_notice(case, actor=worker)
         workflow.response(case, actor=worker, reason="ردّ المستفيد ولم يقدّم ما ينفي", replied=True)

@@ -16,7 +16,7 @@ from sijill.audit.models import Action
 from sijill.audit.trail import record
 
 from . import tokens
-from .models import ApiToken
+from .models import ApiToken, Partner
 
 
 @admin.register(ApiToken)
@@ -64,3 +64,19 @@ class ApiTokenAdmin(ManageUsersOnly, admin.ModelAdmin):
             count += 1
         self.message_user(request, ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", count) % {"n": count},
                           messages.SUCCESS)
+
+
+@admin.register(Partner)
+class PartnerAdmin(ManageUsersOnly, admin.ModelAdmin):
+    """DCI partners: where asynchronous answers go (registered here, never taken from a request), and which
+    senders are civil registries whose death notifications open cases."""
+
+    list_display = ("sender_id", "name", "callback_url", "civil_registry", "active")
+    list_filter = ("civil_registry", "active")
+    search_fields = ("sender_id", "name")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record(Action.ADMIN_CHANGE, request=request, target=obj, change="dci partner " + ("changed" if change
+                                                                                         else "added"),
+               fields=sorted(form.changed_data))

@@ -1,9 +1,10 @@
 """The signed message envelope of the DCI APIs: ``{"signature", "header", "message"}``.
 
-The sender signs, with its Ed25519 key, the canonical JSON of ``{"header": ..., "message": ...}`` (keys
-sorted, no spaces, UTF-8, non-ASCII characters as they are) and sends the signature in base64. The registry
-checks it against the sender's registered key, then the header: version, action, sender, receiver, a
-message time within a few minutes of its own clock, and a message id never seen before from that sender.
+The signature is either the DCI signature string (``signing``: kidId, created, expires, a BLAKE-512 digest
+of the canonical JSON of header and message) or, as before DCI conformance, the bare base64 Ed25519
+signature of that canonical JSON. The registry checks it against the sender's registered key, then the
+header: version, action, sender, receiver, a message time within a few minutes of its own clock, and a
+message id never seen before from that sender.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import uuid
 
 from django.conf import settings
@@ -20,6 +20,8 @@ from django.utils import timezone
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from . import signing
+from .envelope_bytes import canonical
 from .models import SeenMessage
 from .senders import sender_of
 
@@ -36,10 +38,7 @@ class Refused(Exception):
         self.header, self.action = header, action  # the request's header, when it was read: the answer names it
 
 
-def canonical(header: dict, message) -> bytes:
-    """The bytes a sender signs."""
-    return json.dumps({"header": header, "message": message}, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode("utf-8")
+__all__ = ["Refused", "canonical", "envelope", "new_header", "response_header", "sign", "verify"]
 
 
 def sign(header: dict, message, signing_key: SigningKey) -> str:
@@ -93,6 +92,16 @@ def _check(header: dict, message: dict, signature, token, action: str) -> None:
 
 
 def _check_signature(header: dict, message: dict, signature, key: bytes) -> None:
+    if signing.is_dci(signature):
+        try:
+            parsed = signing.parse(signature)
+            if parsed.sender_id != header.get("sender_id"):
+                raise signing.SignatureInvalid(f"The signature's kidId names sender “{parsed.sender_id}”, the "
+                                               f"header “{header.get('sender_id')}”.")
+            signing.check(parsed, header, message, key, skew=settings.API_CLOCK_SKEW_SECONDS)
+        except signing.SignatureInvalid as e:
+            raise Refused("err.signature.invalid", str(e), 403) from None
+        return
     try:
         raw = base64.b64decode(str(signature), validate=True)
         VerifyKey(key).verify(canonical(header, message), raw)
@@ -143,5 +152,7 @@ def response_header(action: str, request_header: dict | None, *, status: str, to
               "sender_id": receiver_id(), "receiver_id": (request_header or {}).get("sender_id", ""),
               "is_msg_encrypted": False}
     if reason_code:
-        header["status_reason_code"], header["status_reason_message"] = reason_code, reason_message
+        header["status_reason_code"] = reason_code
+    if reason_message:
+        header["status_reason_message"] = reason_message[:999]
     return header

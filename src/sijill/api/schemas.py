@@ -81,7 +81,8 @@ class SearchMessage(Schema):
 
 
 class SearchEnvelope(Schema):
-    signature: str = Field(..., description="base64 Ed25519 signature of the canonical JSON of header and message.")
+    signature: str | None = Field(None, description="The DCI signature string (docs/api.md), or the bare base64 "
+                                  "Ed25519 signature of the canonical JSON of header and message.")
     header: MsgHeader
     message: SearchMessage
 
@@ -133,7 +134,7 @@ class OnSearchMessage(Schema):
 
 
 class OnSearchEnvelope(Schema):
-    signature: str | None = None
+    signature: str = Field(..., description="The registry's DCI signature string; its key is in /.well-known/jwks.json")
     header: CallbackHeader
     message: OnSearchMessage
 
@@ -220,3 +221,135 @@ class OnStatusEnvelope(Schema):
     signature: str | None = None
     header: CallbackHeader
     message: OnStatusMessage
+
+
+# --- DCI: async search, transaction status, notifications, acknowledgements -------------------------
+
+class AckError(Schema):
+    code: str
+    message: str
+
+
+class AckMessage(Schema):
+    ack_status: str = Field(..., description="ACK (answer follows on the callback), NACK or ERR")
+    timestamp: str
+    correlation_id: str
+    error: AckError | None = None
+
+
+class Ack(Schema):
+    """The acknowledgement of an asynchronous request (DCI ``Response``)."""
+
+    message: AckMessage
+
+
+class TxnStatusQuery(Schema):
+    model_config = ConfigDict(extra="allow")
+    reference_id: str
+    txn_type: str = Field(..., examples=["search"])
+    attribute_type: str = Field(..., description="transaction_id, correlation_id or reference_id_list")
+    attribute_value: str | list[str]
+    locale: str | None = None
+
+
+class TxnStatusMessage(Schema):
+    transaction_id: str = Field(..., max_length=99)
+    txnstatus_request: TxnStatusQuery
+
+
+class TxnStatusEnvelope(Schema):
+    signature: str | None = None
+    header: MsgHeader
+    message: TxnStatusMessage
+
+
+class TxnStatusAnswer(Schema):
+    txn_type: str
+    txn_status: OnSearchMessage
+
+
+class OnTxnStatusMessage(Schema):
+    transaction_id: str
+    correlation_id: str
+    txnstatus_response: TxnStatusAnswer
+
+
+class OnTxnStatusEnvelope(Schema):
+    signature: str
+    header: CallbackHeader
+    message: OnTxnStatusMessage
+
+
+class NotifyHeader(Schema):
+    model_config = ConfigDict(extra="allow")
+    version: str = "1.0.0"
+    message_id: str = Field(..., max_length=128)
+    message_ts: str
+    action: str = Field(..., examples=["notify"])
+    status: str = Field("succ", description="DCI callback header status")
+    sender_id: str = Field(..., description="The civil registry's sender id (its agency code).")
+    receiver_id: str | None = None
+    total_count: int = Field(1, ge=0)
+
+
+class PersonRecord(Schema):
+    model_config = ConfigDict(extra="allow")
+    identifier_type: str = Field("UIN", examples=["UIN"])
+    identifier: str = Field(..., examples=["198503021234"])
+    deathdate: str = Field(..., examples=["2026-11-20"])
+
+
+class NotifyData(Schema):
+    model_config = ConfigDict(extra="allow")
+    version: str | None = None
+    reg_type: str | None = Field(None, examples=["ns:org:RegistryType:CRVS"])
+    reg_event_type: str | None = Field(None, examples=["death"])
+    reg_record_type: str = Field(..., examples=["person"])
+    reg_records: PersonRecord
+
+
+class NotifyEvent(Schema):
+    model_config = ConfigDict(extra="allow")
+    reference_id: str = Field(..., max_length=128)
+    timestamp: str
+    data: NotifyData
+
+
+class NotifyMessage(Schema):
+    transaction_id: str = Field(..., max_length=99)
+    notify_event: list[NotifyEvent] = Field(..., min_length=1)
+
+
+class NotifyEnvelope(Schema):
+    signature: str | None = None
+    header: NotifyHeader
+    message: NotifyMessage
+
+
+class SubscriptionInfo(Schema):
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(..., max_length=99)
+    status: str = Field(..., examples=["subscribe"])
+    timestamp: str
+
+
+class SubscribeAnswer(Schema):
+    model_config = ConfigDict(extra="allow")
+    reference_id: str
+    timestamp: str
+    status: str = Field(..., description="succ or rjct")
+    status_reason_code: str | None = None
+    status_reason_message: str | None = None
+    subscriptions: list[SubscriptionInfo] | None = None
+
+
+class OnSubscribeMessage(Schema):
+    transaction_id: str
+    correlation_id: str
+    subscribe_response: list[SubscribeAnswer]
+
+
+class OnSubscribeEnvelope(Schema):
+    signature: str | None = None
+    header: MsgHeader
+    message: OnSubscribeMessage

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.utils.translation import gettext as _
 
 from sijill.accounts.models import User
+from sijill.registry import addresses
 from sijill.registry.models import Payment
 
-from . import decisions, notices, recovery, workflow
-from .forms import EntryForm, OutcomeForm, PlanForm, ReasonForm, ResponseForm
+from . import checks, decisions, notices, recovery, referrals, workflow
+from .forms import EntryForm, OutcomeForm, PlanForm, ReasonForm, ReferralForm, ReferralStatusForm, ResponseForm
 from .models import Case, CaseState, Recovery
 
 S = CaseState
@@ -33,8 +36,13 @@ def context(case: Case, user) -> dict:
     researchers = [r for r in User.objects.filter(role="field_researcher", is_active=True).order_by("username")
                    if r.sees_governorate(case.governorate)]
     household = getattr(getattr(case.person, "membership", None), "household", None)
+    findings = list(case.findings.select_related("rule", "hit__agency", "enrolment__programme"))
+    verified = checks.by_finding(case)
+    for f in findings:
+        f.verification = verified.get(f.pk)  # the latest visit's answers for this finding
+    verdicts = Counter(v.verdict_label for v in verified.values())  # what the decision rests on, at a glance
     return {
-        "case": case, "findings": case.findings.select_related("rule", "hit__agency", "enrolment__programme"),
+        "case": case, "findings": findings,
         "events": case.events.select_related("actor"), "visits": case.visits.prefetch_related("photos"),
         "notices": case.notices.all(), "recovery": owed, "balance": recovery.balance(owed) if owed else None,
         "schedule": recovery.schedule(owed, workflow.today().replace(day=1)) if owed else [],
@@ -43,6 +51,10 @@ def context(case: Case, user) -> dict:
         "forms": {name: FORMS[name](prefix=name) for name in available(case) if name in FORMS},
         "available": available(case),
         "payments": Payment.objects.filter(enrolment__household=household).order_by("-month")[:12] if household else [],
+        "verdicts": sorted(verdicts.items()), "where": addresses.of(household),
+        "referrals": case.referrals.select_related("created_by"),
+        "referral_form": ReferralForm(prefix="refer") if referrals.can_refer(case) else None,
+        "referral_status_form": ReferralStatusForm(prefix="referral"),
     }
 
 

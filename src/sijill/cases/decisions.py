@@ -13,18 +13,22 @@ from django.db import models, router, transaction
 from sijill.audit.trail import record
 from sijill.registry.models import Enrolment, EnrolmentStatus
 
-from . import recovery, workflow
+from . import checks, recovery, referrals, workflow
 from .models import Case, EnrolmentChange, EntryKind, Outcome, Recovery
 
 
 def decide(case: Case, outcome: str, *, actor, reason: str, request=None) -> Case:
     with transaction.atomic(using=router.db_for_write(Case)):
         workflow.decide(case, outcome, actor=actor, reason=reason, request=request)
+        # The evidence the decision rests on: what the visit established for each finding.
+        record("decision_evidence", request=request, user=actor, target=case, outcome=outcome,
+               checks=checks.summary(case))
         if outcome == Outcome.CONFIRMED:
             _stop(case, actor, request)
             recovery.open_recovery(case, actor=actor, until=workflow.today(), request=request)
         else:
             _undo(case, actor, request)
+            referrals.withdraw_open(case, actor=actor, request=request)
     return case
 
 

@@ -5,8 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from sijill.identity import to_ascii_digits
 
-from .models import CONDITION_LABELS, EntryKind, Outcome, RecoveryPlan
+from .models import CONDITION_LABELS, CheckAnswer, EntryKind, Evidence, Outcome, RecoveryPlan, ReferralStatus
+from .referrals import recipients
 from .visits import CONDITIONS
+
+EMPTY = [("", "—")]  # every consequential choice starts here: nothing is chosen for the user
 
 
 class ReasonForm(forms.Form):
@@ -14,21 +17,23 @@ class ReasonForm(forms.Form):
 
 
 class OutcomeForm(ReasonForm):
-    outcome = forms.ChoiceField(label=_("Decision"), choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Decision"), choices=EMPTY + Outcome.choices)
 
 
 class ResponseForm(ReasonForm):
-    replied = forms.BooleanField(label=_("The beneficiary replied"), required=False,
-                                 help_text=_("Unticked: the response period ended without a reply."))
+    replied = forms.TypedChoiceField(label=_("The beneficiary's reply"), coerce=lambda v: v == "true",
+                                     choices=[("true", _("The beneficiary replied")),
+                                              ("false", _("The response period ended without a reply"))],
+                                     widget=forms.RadioSelect)
 
 
 class PlanForm(forms.Form):
-    plan = forms.ChoiceField(label=_("Plan"), choices=RecoveryPlan.choices)
+    plan = forms.ChoiceField(label=_("Plan"), choices=EMPTY + RecoveryPlan.choices)
     instalments = forms.IntegerField(label=_("Number of instalments"), min_value=1, max_value=120, initial=1)
 
 
 class EntryForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=EntryKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=EMPTY + EntryKind.choices)
     amount_iqd = forms.CharField(label=_("Amount (IQD)"), max_length=20,
                                  widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -66,11 +71,52 @@ class VisitForm(forms.Form):
                                                choices=[("true", _("yes")), ("false", _("no"))],
                                                widget=forms.RadioSelect)
     living_conditions = forms.ChoiceField(label=_("Living conditions"),
-                                          choices=[(c, CONDITION_LABELS[c]) for c in CONDITIONS])
+                                          choices=EMPTY + [(c, CONDITION_LABELS[c]) for c in CONDITIONS])
     observations = forms.CharField(label=_("Observations"), widget=forms.Textarea(attrs={"rows": 5}),
                                    max_length=10_000)
-    recommendation = forms.ChoiceField(label=_("Recommendation"), choices=Outcome.choices)
+    recommendation = forms.ChoiceField(label=_("Recommendation"), choices=EMPTY + Outcome.choices)
     photos = MultipleFileField(label=_("Photos"), required=False)
     latitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=10, decimal_places=6)
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, questions=(), **kwargs):
+        """``questions``: the case's checklist (cases.checks.questions): an answer, its evidence and a note
+        for each item, none chosen in advance."""
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for q in self.questions:
+            self.fields[q.name("check")] = forms.ChoiceField(label=q.item.text, choices=CheckAnswer.choices,
+                                                             widget=forms.RadioSelect)
+            self.fields[q.name("evidence")] = forms.ChoiceField(label=_("Evidence"), choices=EMPTY + Evidence.choices)
+            self.fields[q.name("checknote")] = forms.CharField(label=_("Note (document number, what was seen)"),
+                                                               required=False, max_length=500)
+
+    def check_rows(self):
+        """(question, answer field, evidence field, note field) for the template, grouped by finding."""
+        return [(q, self[q.name("check")], self[q.name("evidence")], self[q.name("checknote")])
+                for q in self.questions]
+
+    def main_fields(self):
+        """The report's own fields (the checklist is shown apart)."""
+        names = {q.name(p) for q in self.questions for p in ("check", "evidence", "checknote")}
+        return [f for f in self.visible_fields() if f.name not in names]
+
+
+class ReferralForm(forms.Form):
+    recipient = forms.ChoiceField(label=_("Refer to"), choices=())
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].choices = EMPTY + [(r.code, r.name) for r in recipients()]
+
+
+class ReferralStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=())
+    outside_reference = forms.CharField(label=_("Recipient's reference"), max_length=64, required=False)
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = EMPTY + [c for c in ReferralStatus.choices if c[0] != "prepared"]

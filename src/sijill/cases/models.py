@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sijill.eligibility.checklists import checklist
+
 # The living conditions a visit records, from the worst to the best
 CONDITION_LABELS = {"poor": _("poor"), "modest": _("modest"), "adequate": _("adequate"),
                     "comfortable": _("comfortable"), "affluent": _("affluent")}
@@ -220,3 +222,78 @@ class RecoveryEntry(models.Model):
         verbose_name = _("recovery entry")
         verbose_name_plural = _("recovery entries")
         ordering = ["on", "pk"]
+
+
+class CheckAnswer(models.TextChoices):
+    ESTABLISHED = "established", _("established")
+    NOT_ESTABLISHED = "not_established", _("not established")
+    UNVERIFIED = "unverified", _("could not be verified")
+
+
+class Evidence(models.TextChoices):
+    SEEN = "seen", _("seen in person")
+    DOCUMENT = "document", _("document seen")
+    PHOTO = "photo", _("photo taken")
+    STATEMENT = "statement", _("statement of the household or neighbours")
+    NONE = "none", _("no evidence")
+
+
+class VisitCheck(models.Model):
+    """The researcher's answer to one checklist item of one finding (eligibility/data/checklists.yaml), with
+    the evidence behind it. The item's text is kept as it was asked."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="checks", verbose_name=_("visit"))
+    finding = models.ForeignKey("eligibility.Finding", on_delete=models.PROTECT, related_name="checks",
+                                verbose_name=_("finding"))
+    rule_code = models.CharField(_("rule"), max_length=48)
+    item = models.CharField(_("item"), max_length=48)
+    question = models.CharField(_("what was verified"), max_length=300)
+    answer = models.CharField(_("answer"), max_length=16, choices=CheckAnswer.choices)
+    evidence = models.CharField(_("evidence"), max_length=10, choices=Evidence.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    @property
+    def question_text(self) -> str:
+        """The item in the page's language while the checklist still has it; else as it was asked."""
+        for item in checklist(self.rule_code):
+            if item.code == self.item and item.ar == self.question:
+                return item.text
+        return self.question
+
+    class Meta:
+        verbose_name = _("visit check")
+        verbose_name_plural = _("visit checks")
+        ordering = ["finding_id", "pk"]
+        constraints = [models.UniqueConstraint(fields=["visit", "finding", "item"], name="one_answer_per_item")]
+
+
+class ReferralStatus(models.TextChoices):
+    PREPARED = "prepared", _("bundle prepared")
+    SENT = "sent", _("sent")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged by the recipient")
+    CLOSED = "closed", _("closed by the recipient")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class Referral(models.Model):
+    """A decided case referred for legal action, with its evidence bundle (one Arabic PDF). Referral comes
+    after the due process, never instead of it: only a confirmed decision can be referred."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("case"))
+    reference = models.CharField(_("referral number"), max_length=40, unique=True)
+    recipient = models.CharField(_("referred to"), max_length=32)  # a code of data/referral_recipients.yaml
+    status = models.CharField(_("status"), max_length=12, choices=ReferralStatus.choices,
+                              default=ReferralStatus.PREPARED)
+    reason = models.TextField(_("why"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("referred by"))
+    created_at = models.DateTimeField(_("referred at"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(_("status since"), auto_now_add=True)
+    outside_reference = models.CharField(_("recipient's reference"), max_length=64, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=500, blank=True)  # relative to SIJILL_DATA_DIR
+
+    class Meta:
+        verbose_name = _("legal referral")
+        verbose_name_plural = _("legal referrals")
+        ordering = ["-created_at", "-pk"]

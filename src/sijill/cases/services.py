@@ -20,7 +20,7 @@ from sijill.eligibility.models import Finding
 
 from .models import Case, CaseEvent, CaseState
 
-SOURCES = ("cycle", "tip", "duplicate")
+SOURCES = ("cycle", "tip", "duplicate", "civil_registry")
 
 
 def governorate_of(person) -> str:

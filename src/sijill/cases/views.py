@@ -15,12 +15,13 @@ from sijill.audit.access import deny, requires
 from sijill.audit.models import Action
 from sijill.audit.trail import record
 from sijill.common.pages import page_number
+from sijill.registry import addresses
 
-from . import actions, notices, visits
+from . import actions, checks, notices, visits
 from .assignment import assign_open_cases
 from .forms import VisitForm
 from .models import Case, CaseState, Notice, Visit, VisitPhoto
-from .queries import case_for, cases_for
+from .queries import case_for, cases_for, round_of_visits
 
 
 @requires("work_cases")
@@ -74,7 +75,11 @@ def notice_pdf(request, pk: int):
 
 @requires("do_visits")
 def my_visits(request):
-    waiting = Case.objects.filter(assigned_to=request.user, state=CaseState.ASSIGNED).order_by("due_on", "pk")
+    """The researcher's own visits, in the order of a day's round: district, mahalla, zuqaq, dar."""
+    waiting = round_of_visits(request.user)
+    if waiting:  # the list shows their addresses: the view is audited
+        record(Action.VIEW_PERSON, request=request, what="addresses of assigned visits",
+               cases=[c.reference for c in waiting])
     done = Visit.objects.filter(researcher=request.user).select_related("case").order_by("-submitted_at")[:50]
     return render(request, "cases/visits.html", {"waiting": waiting, "done": done})
 
@@ -86,7 +91,7 @@ def visit_form(request, pk: int):
     item = get_object_or_404(Case.objects.select_related("person__membership__household"), pk=pk)
     if item.assigned_to_id != request.user.pk:
         raise deny(request, "visit of a case assigned to someone else", case=item.reference)
-    form = VisitForm(request.POST or None, request.FILES or None)
+    form = VisitForm(request.POST or None, request.FILES or None, questions=checks.questions(item))
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "household_present": "true" if form.cleaned_data["household_present"] else "false"}
         try:
@@ -97,8 +102,10 @@ def visit_form(request, pk: int):
             messages.success(request, _("The visit report was received."))
             return redirect("cases:visits")
     if request.method == "GET":
-        record(Action.VIEW_PERSON, request=request, target=item.person, case=item.reference, purpose="visit")
-    return render(request, "cases/visit_form.html", {"case": item, "form": form})
+        record(Action.VIEW_PERSON, request=request, target=item.person, case=item.reference, purpose="visit",
+               what="address and checklist")
+    household = getattr(getattr(item.person, "membership", None), "household", None)
+    return render(request, "cases/visit_form.html", {"case": item, "form": form, "where": addresses.of(household)})
 
 
 @requires("do_visits")

@@ -14,7 +14,9 @@ from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from . import workflow
+from sijill.registry import addresses
+
+from . import checks, workflow
 from .models import Case, CaseState, Outcome, Visit, VisitPhoto
 
 CONDITIONS = ("poor", "modest", "adequate", "comfortable", "affluent")
@@ -93,6 +95,10 @@ def submit(case: Case, researcher, data: dict, photos=(), request=None) -> tuple
         raise VisitRefused(gettext("At most %(n)d photos.") % {"n": MAX_PHOTOS})
     for photo in photos:
         _check_image(photo)
+    try:
+        answers = checks.answers_from(case, data)
+    except checks.ChecksRefused as e:
+        raise VisitRefused(str(e)) from None
     present = data.get("household_present")
     visit = Visit(case=case, researcher=researcher, client_uuid=client_uuid,
                   visited_at=_when(data.get("visited_at")), observations=str(data.get("observations") or "")[:10_000],
@@ -106,10 +112,20 @@ def submit(case: Case, researcher, data: dict, photos=(), request=None) -> tuple
             visit.save()
             for photo in photos:
                 VisitPhoto.objects.create(visit=visit, image=photo, taken_at=visit.visited_at)
+            checks.save(visit, answers)
+            _keep_location(case, visit)
             workflow.visited(case, visit, request=request)
     except IntegrityError:  # the same report arriving twice at once: the first one won
         return Visit.objects.get(client_uuid=client_uuid), False
     return visit, True
+
+
+def _keep_location(case: Case, visit: Visit) -> None:
+    """The position taken at the door joins the household's location history (for the next visit)."""
+    household = getattr(getattr(case.person, "membership", None), "household", None)
+    if household is not None and visit.latitude is not None and visit.longitude is not None:
+        addresses.record_location(household, visit.latitude, visit.longitude, on=visit.visited_at.date(),
+                                  source=f"زيارة ميدانية {case.reference}")
 
 
 def _signature(value) -> str:

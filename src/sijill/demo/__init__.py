@@ -53,6 +53,9 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
     from .cycle import run_cycle
 
     figures: dict[str, object] = {"social_registry": run_cycle(world, workdir / "holders", console)}
+    from .field import field_figures
+
+    figures["field_visits"] = field_figures(console)
 
     console.print("\n[bold]6. The electronic ration card: cards imported, members linked to the national card, the "
                   "dead and emigrated blocked with due process[/bold]")

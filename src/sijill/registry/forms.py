@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from sijill import identity
 from sijill.identity import to_ascii_digits
 
+from .importing.kinds import Invalid, phones
 from .importing.schema import schema_names
 from .models import GOVERNORATE_CHOICES, PairStatus
 from .search import SearchQuery
@@ -24,6 +25,11 @@ class SearchForm(forms.Form):
     birth_year = forms.CharField(label=_("Birth year"), required=False, max_length=8,
                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     governorate = forms.ChoiceField(label=_("Governorate"), required=False, choices=[("", "—"), *GOVERNORATE_CHOICES])
+    phone = forms.CharField(label=_("Phone number"), required=False, max_length=40,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    address = forms.CharField(label=_("Mahalla or landmark"), required=False, max_length=100,
+                              help_text=_("With a name: the mahalla number, the nahiya or words of the landmark"),
+                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     def clean_national_id(self) -> str:
         value = self.cleaned_data["national_id"].strip()
@@ -42,6 +48,22 @@ class SearchForm(forms.Form):
             raise forms.ValidationError(_("Write the year in four digits, e.g. 1985."), code="invalid")
         return int(value)
 
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        if not value:
+            return ""
+        try:
+            found = phones(value).split()
+        except Invalid:
+            raise forms.ValidationError(_("A phone number: 07XXXXXXXXX or +964 7XX XXX XXXX."),
+                                        code="invalid") from None
+        if len(found) != 1:
+            raise forms.ValidationError(_("Search for one phone number at a time."), code="invalid")
+        return found[0]
+
+    def clean_address(self) -> str:
+        return " ".join(to_ascii_digits(self.cleaned_data["address"]).split())
+
     def clean_name(self) -> str:
         value = " ".join(self.cleaned_data["name"].split())
         if value and not identity.normalize_text(value):
@@ -52,20 +74,21 @@ class SearchForm(forms.Form):
         data = super().clean()
         if not self.errors and not self.query().is_enough():
             raise forms.ValidationError(
-                _("Enter a national ID, or a name together with the mother's name, the birth year or the "
-                  "governorate."), code="too_broad")
+                _("Enter a national ID or a phone number, or a name together with the mother's name, the birth "
+                  "year, the governorate or the mahalla."), code="too_broad")
         return data
 
     def query(self) -> SearchQuery:
         d = self.cleaned_data
         return SearchQuery(national_id=d.get("national_id") or "", name=d.get("name") or "",
                            mother=" ".join((d.get("mother") or "").split()), birth_year=d.get("birth_year"),
-                           governorate=d.get("governorate") or "")
+                           governorate=d.get("governorate") or "", phone=d.get("phone") or "",
+                           address=d.get("address") or "")
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("File"), help_text=_("CSV (UTF-8 or Windows-1256), XLSX or Parquet"))
-    schema = forms.ChoiceField(label=_("Kind of file"), choices=[(n, n) for n in schema_names()])
+    schema = forms.ChoiceField(label=_("Kind of file"), choices=[("", "—"), *((n, n) for n in schema_names())])
 
     def __init__(self, *args, max_bytes: int, **kwargs):
         super().__init__(*args, **kwargs)

@@ -277,3 +277,73 @@ class ImportIssue(models.Model):
 
     class Meta:
         ordering = ["row", "id"]
+
+
+class HouseholdAddress(models.Model):
+    """Where a household lives, in the Iraqi form (governorate, qada, nahiya, mahalla, zuqaq, dar), with the
+    nearest landmark and phone numbers. A change adds a row and never edits one: the household's history
+    keeps every earlier address, and the latest row is where it lives now."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="addresses",
+                                  verbose_name=_("household"))
+    governorate = models.CharField(_("governorate"), max_length=32, blank=True)
+    district = models.CharField(_("district (qada)"), max_length=64, blank=True)
+    nahiya = models.CharField(_("sub-district (nahiya)"), max_length=64, blank=True)
+    mahalla = models.CharField(_("mahalla"), max_length=64, blank=True)
+    zuqaq = models.CharField(_("zuqaq (alley)"), max_length=32, blank=True)
+    dar = models.CharField(_("dar (house)"), max_length=32, blank=True)
+    landmark = models.CharField(_("nearest landmark"), max_length=255, blank=True)
+    phones = models.CharField(_("phone numbers"), max_length=100, blank=True)  # 07XXXXXXXXX, space-separated
+    source = models.CharField(_("source"), max_length=120, blank=True)  # the import file, or the visit
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    FIELDS = ("governorate", "district", "nahiya", "mahalla", "zuqaq", "dar", "landmark", "phones")
+
+    class Meta:
+        verbose_name = _("household address")
+        verbose_name_plural = _("household addresses")
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["household", "-recorded_at"], name="address_latest"),
+                   models.Index(fields=["mahalla"], name="address_mahalla")]
+
+    def __str__(self) -> str:
+        return self.one_line
+
+    @property
+    def one_line(self) -> str:
+        """The address as a researcher writes it: محلة 905، زقاق 12، دار 7 — الكرادة، بغداد."""
+        parts = [f"محلة {self.mahalla}" if self.mahalla else "", f"زقاق {self.zuqaq}" if self.zuqaq else "",
+                 f"دار {self.dar}" if self.dar else ""]
+        place = [p for p in (self.nahiya, self.district, self.governorate) if p]
+        return "، ".join(p for p in parts if p) + (" — " + "، ".join(place) if place else "")
+
+    @property
+    def phone_list(self) -> list[str]:
+        return self.phones.split()
+
+    def values(self) -> tuple:
+        return tuple(getattr(self, f) for f in self.FIELDS)
+
+
+class HouseholdLocation(models.Model):
+    """A GPS position of the household's home, with when and by what it was taken (a registry file, a field
+    visit, the survey). The latest is offered to the researcher; earlier ones stay as history."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="locations",
+                                  verbose_name=_("household"))
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    observed_on = models.DateField(_("located on"))
+    source = models.CharField(_("source"), max_length=120)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household location")
+        verbose_name_plural = _("household locations")
+        ordering = ["-observed_on", "-pk"]
+        indexes = [models.Index(fields=["household", "-observed_on"], name="location_latest")]
+
+    @property
+    def geo_uri(self) -> str:
+        """RFC 5870: the phone opens its own map application; nothing is fetched from the internet."""
+        return f"geo:{self.latitude:f},{self.longitude:f}"

@@ -23,10 +23,14 @@ class SearchQuery:
     mother: str = ""
     birth_year: int | None = None
     governorate: str = ""
+    phone: str = ""  # 07XXXXXXXXX, as importing.kinds.phones writes it
+    address: str = ""  # a mahalla, nahiya or district, or words of the nearest landmark
 
     def is_enough(self) -> bool:
-        """A national ID alone, or a name and at least one more field: never a list of everybody."""
-        return bool(self.national_id) or bool(self.name and (self.mother or self.birth_year or self.governorate))
+        """A national ID or a phone number alone, or a name and at least one more field: never a list of
+        everybody (an address is one more field, never enough alone)."""
+        return bool(self.national_id or self.phone) or bool(
+            self.name and (self.mother or self.birth_year or self.governorate or self.address))
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in ("", None)}
@@ -55,6 +59,17 @@ def _name_filter(name: str, level: str) -> Q:
     return either
 
 
+def _address_filter(text: str) -> Q:
+    """A mahalla (محلة 905 or 905), nahiya or district as written, or words of the landmark."""
+    words = text.split()
+    if words and words[0] in ("محلة", "حي", "ناحية", "قضاء", "mahalla"):
+        words = words[1:]
+    value = " ".join(words)
+    at = "membership__household__addresses__"
+    return (Q(**{f"{at}mahalla": value}) | Q(**{f"{at}nahiya": value}) | Q(**{f"{at}district": value})
+            | Q(**{f"{at}landmark__icontains": value}))
+
+
 def search(query: SearchQuery, user, limit: int) -> SearchResult:
     """At most ``limit`` persons this user may see that match; raises ValueError for a too-broad query."""
     if not query.is_enough():
@@ -69,6 +84,10 @@ def search(query: SearchQuery, user, limit: int) -> SearchResult:
         qs = qs.filter(birth_year=query.birth_year)
     if query.governorate:
         qs = qs.filter(governorate=query.governorate)
+    if query.phone:  # any number the household gave, now or before (its address history)
+        qs = qs.filter(membership__household__addresses__phones__contains=query.phone).distinct()
+    if query.address:
+        qs = qs.filter(_address_filter(query.address)).distinct()
     order = ("given_key", "father_key", "grandfather_key", "id")
     if not query.name:
         return _limited(qs.order_by(*order), limit, approximate=False)

@@ -21,7 +21,7 @@ from sijill.common.pages import page_number
 from sijill.registry.importing.schema import SchemaError
 from sijill.tabular import FileFormatError
 
-from . import services
+from . import addresses, services
 from .forms import DecisionForm, ImportForm, SearchForm
 from .models import DuplicatePair, ImportRun, Payment, Person
 from .search import search as run_search
@@ -54,6 +54,9 @@ def person(request, pk: int):
     context = {"person": subject, "membership": membership, "household": household, "members": [],
                "enrolments": [], "payments": []}
     if household:
+        context["where"] = addresses.of(household)
+        context["addresses"] = household.addresses.all()
+        context["locations"] = household.locations.all()
         context["members"] = household.memberships.select_related("person").order_by("person__birth_date")
         context["enrolments"] = household.enrolments.select_related("programme").order_by("start_date")
         context["payments"] = (Payment.objects.filter(enrolment__household=household)

@@ -13,7 +13,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sijill.cases.models import Case, CaseState, EnrolmentChange, EntryKind, Outcome, Recovery, RecoveryEntry
+from sijill.cases.models import (
+    Case,
+    CaseState,
+    CheckAnswer,
+    EnrolmentChange,
+    EntryKind,
+    Outcome,
+    Recovery,
+    RecoveryEntry,
+    VisitCheck,
+)
+from sijill.eligibility.checklists import checklist
 from sijill.eligibility.models import Finding, Rule
 from sijill.exchange.models import Agency
 from sijill.registry.models import EnrolmentStatus, Programme
@@ -191,6 +202,41 @@ def false_positives() -> Table:
                  columns, rows, chart="rate")
 
 
+def cleared_by_checks() -> Table:
+    """Per rule and checklist item, in the decided cases, how often the visit found the fact not established,
+    and how many cleared cases it was not established in: which checks clear a rule's findings is the evidence
+    behind its false-positive rate (a rule cleared on `identity` matches the wrong people)."""
+    names = rule_names()
+    data = (VisitCheck.objects.filter(finding__case__outcome__in=Outcome.values)
+            .values("rule_code", "item").order_by("rule_code", "item")
+            .annotate(answered=Count("pk"),
+                      not_established=Count("pk", filter=Q(answer=CheckAnswer.NOT_ESTABLISHED)),
+                      cleared=Count("finding__case", distinct=True,
+                                    filter=Q(answer=CheckAnswer.NOT_ESTABLISHED,
+                                             finding__case__outcome=Outcome.CLEARED))))
+    questions = {}
+    for a in VisitCheck.objects.order_by("pk").values("rule_code", "item", "question"):
+        questions[(a["rule_code"], a["item"])] = a["question"]
+    rows = [{"rule": names.get(r["rule_code"], r["rule_code"]),
+             "item": _item_text(r["rule_code"], r["item"], questions.get((r["rule_code"], r["item"]), r["item"])),
+             "answered": r["answered"], "not_established": r["not_established"], "cleared": r["cleared"],
+             "rate": share(r["not_established"], r["answered"])} for r in data]
+    rows.sort(key=lambda r: (-r["cleared"], r["rule"], r["item"]))
+    columns = [text("rule", _("Rule")), text("item", _("What the visit verified")),
+               count("answered", _("Answered")), count("not_established", _("Not established")),
+               count("cleared", _("Cleared cases it was not established in")),
+               percent("rate", _("Share not established (%)"))]
+    return Table("cleared_by_checks", _("Checks that cleared findings, per rule"), columns, rows)
+
+
+def _item_text(rule_code: str, item: str, asked: str) -> str:
+    """The item as the checklist words it now, in the page's language; the text asked when it is gone."""
+    for c in checklist(rule_code):
+        if c.code == item:
+            return c.text
+    return asked
+
+
 def share(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
@@ -215,4 +261,4 @@ def headline() -> dict:
 
 def dashboard() -> list[Table]:
     return [findings_by("rule"), findings_by("agency"), findings_by("governorate"), findings_by("programme"),
-            cases_by_state(), cases_by_age(), monthly_savings(), recoveries(), false_positives()]
+            cases_by_state(), cases_by_age(), monthly_savings(), recoveries(), false_positives(), cleared_by_checks()]

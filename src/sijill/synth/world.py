@@ -21,6 +21,7 @@ from sijill import __version__
 from sijill.identity import IDENTITY_VERSION
 
 from . import catalog
+from .addresses import build_addresses
 from .agencies import BUILDERS, Context, Extract, record_ids
 from .config import SynthConfig
 from .duplicates import duplicate_enrolments, duplicate_findings
@@ -95,7 +96,8 @@ def generate_world(
         holdings = build_holdings(_rng(seed, "holdings"), pop, today)
     with stage("enrolment"):
         registry = build_registry(_rng(seed, "registry"), pop, holdings, today, start, config.rules)
-        for name, table in registry_tables(registry, pop).items():
+        places = build_addresses(_rng(seed, "addresses"), registry.hh["gov"], today)
+        for name, table in registry_tables(registry, pop, places).items():
             fmt = "parquet" if name == "payments" else "csv"
             _write(
                 summary,
@@ -198,7 +200,8 @@ def _dates(days: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(np.asarray(days) != NEVER), arr, pa.scalar(None, pa.date32()))
 
 
-def registry_tables(reg: Registry, pop: Population) -> dict[str, pa.Table]:
+def registry_tables(reg: Registry, pop: Population, addresses: dict[str, pa.Array] | None = None
+                    ) -> dict[str, pa.Table]:
     """The registry's households, enrolments and payment ledger (members are written as an extract)."""
     hh = reg.hh
     hh_ids = record_ids("HH", len(hh["hh"]))
@@ -213,6 +216,7 @@ def registry_tables(reg: Registry, pop: Population) -> dict[str, pa.Table]:
             "enrolled_on": _dates(hh["enrolled"]),
             "head_record_id": members.take(pa.array(head_index)),
             "members": pa.array(hh["size"].astype(np.int32)),
+            **(addresses or {}),
         }
     )
     e = reg.enrolments

@@ -25,7 +25,7 @@ class TipForm(forms.Form):
                                           widget=forms.TextInput(attrs=OFF))
     subject_address = forms.CharField(label=_("Where they live"), required=False, max_length=300,
                                       widget=forms.TextInput(attrs=OFF))
-    category = forms.ChoiceField(label=_("Allegation"), choices=Category.choices)
+    category = forms.ChoiceField(label=_("Allegation"), choices=[("", "—"), *Category.choices])
     allegation = forms.CharField(label=_("What the caller said"), max_length=4000,
                                  widget=forms.Textarea(attrs={"rows": 4}))
     caller_name = forms.CharField(label=_("Caller's name"), required=False, max_length=200,

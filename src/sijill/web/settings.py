@@ -160,6 +160,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 API_RECEIVER_ID = "sijill"  # the registry's id in the envelopes' receiver_id / sender_id
 API_CLOCK_SKEW_SECONDS = 300  # how far an envelope's message_ts may be from the server's clock
 API_SEARCH_MAX_ITEMS = 20  # national IDs in one search message
+API_TRANSACTIONS_KEPT_DAYS = 7  # an asynchronous search's answer stays available to txn/status this long
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from sijill.api.jwks import jwks_view
 from sijill.cycles import urls as cycle_urls
 from sijill.eligibility import urls as eligibility_urls
 from sijill.exchange import urls as exchange_urls
@@ -24,6 +25,7 @@ urlpatterns = [
     path("reports/", include("sijill.reports.urls")),
     path("api/", include("sijill.api.urls")),
     path("ration/", include("sijill.ration.urls")),
+    path(".well-known/jwks.json", jwks_view, name="jwks"),
     path("admin/", admin.site.urls),
 ]
 

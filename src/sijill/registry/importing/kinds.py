@@ -117,6 +117,66 @@ def yes_no(text: str) -> bool:
     return _word("yes_no", "yes/no value")(text) == "true"
 
 
+_PHONE_SPLIT = re.compile(r"[/,،؛;|\\]+|\s{2,}| و ")
+_PHONE_NOISE = re.compile(r"[\s\-().]")
+IRAQ = {"latitude": (29.0, 37.5), "longitude": (38.7, 48.7)}  # the country's bounding box, with a margin
+
+
+def _one_phone(text: str) -> str:
+    digits = _PHONE_NOISE.sub("", to_ascii_digits(text))
+    if digits.startswith("+964"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("00964"):
+        digits = "0" + digits[5:]
+    elif digits.startswith("964") and len(digits) == 13:
+        digits = "0" + digits[3:]
+    elif digits.startswith("7") and len(digits) == 10:
+        digits = "0" + digits
+    if not digits.isdigit():
+        raise Invalid(f"not a phone number: {text.strip()}")
+    if digits.startswith("07"):
+        if len(digits) != 11:
+            raise Invalid(f"a mobile number has 11 digits (07XXXXXXXXX): {text.strip()}")
+    elif not (digits.startswith("0") and 8 <= len(digits) <= 10):
+        raise Invalid(f"not an Iraqi phone number (07XXXXXXXXX, or a landline with its area code): {text.strip()}")
+    return digits
+
+
+def phones(text: str) -> str:
+    """One or more Iraqi phone numbers as 07XXXXXXXXX (+964 and 00964 folded), space-separated. Numbers are
+    separated by / , ، ; or spaces; one number may itself be written with spaces (0770 123 4567)."""
+    found: list[str] = []
+    for part in (p.strip() for p in _PHONE_SPLIT.split(text)):
+        if not part:
+            continue
+        try:
+            found.append(_one_phone(part))
+        except Invalid:
+            if len(part.split()) < 2:
+                raise
+            found.extend(_one_phone(token) for token in part.split())
+    value = " ".join(dict.fromkeys(found))
+    if len(value) > 100:
+        raise Invalid("more phone numbers than the field holds")
+    return value
+
+
+def _coordinate(axis: str) -> Callable[[str], float]:
+    low, high = IRAQ[axis]
+
+    def read(text: str) -> float:
+        clean = to_ascii_digits(text).replace("٫", ".").replace(",", ".").strip().rstrip("°NE")
+        try:
+            value = round(float(clean), 6)
+        except ValueError:
+            raise Invalid(f"a {axis} is a decimal number of degrees (33.312800)") from None
+        if not low <= value <= high:
+            raise Invalid(f"a {axis} in Iraq is between {low} and {high}; are latitude and longitude swapped?")
+        return value
+
+    return read
+
+
 KINDS: dict[str, Callable[[str], object]] = {
     "code": code,
     "text": text_value,
@@ -129,6 +189,9 @@ KINDS: dict[str, Callable[[str], object]] = {
     "sex": _identity(identity.sex),
     "relation": relation,
     "yes_no": yes_no,
+    "phones": phones,
+    "latitude": _coordinate("latitude"),
+    "longitude": _coordinate("longitude"),
     "enrolment_status": _word("enrolment_status", "enrolment status (active, suspended, stopped)"),
     "payment_status": _word("payment_status", "payment status (paid, returned, pending)"),
 }

@@ -86,7 +86,7 @@ def import_file(path: Path | str, schema: str | Schema, *, actor: str = "cli", u
                                                 actor=user.get_username() if user else actor)
     result = ImportResult(run.pk, schema.name, path, source.format, source.encoding, columns=columns,
                           ignored_columns=[h for h in source.header if h not in columns.values()])
-    writer = WRITERS[target](alias, set(columns))
+    writer = WRITERS[target](alias, set(columns), source=f"{path.name[:100]} (#{run.pk})")
     if workers is None:
         workers = min(4, os.cpu_count() or 1) if (source.rows or 0) >= PARALLEL_FROM_ROWS else 1
     audit = {"request": audit_request, "user": user, "actor": None if user else actor, "target": run,

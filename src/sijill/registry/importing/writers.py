@@ -11,6 +11,7 @@ from sijill.tabular import ROW
 
 from ..keys import KEY_FIELDS
 from ..models import Enrolment, EnrolmentStatus, Household, Membership, Payment, PaymentStatus, Person, Programme
+from .addresses import record_addresses
 from .rows import PERSON_COLUMNS
 
 Refusal = tuple[int, str, str, str]  # row, field, value, reason
@@ -19,9 +20,10 @@ Refusal = tuple[int, str, str, str]  # row, field, value, reason
 class Writer:
     key: tuple[str, ...] = ()
 
-    def __init__(self, alias: str, present: set[str]):
+    def __init__(self, alias: str, present: set[str], source: str = ""):
         self.alias = alias
         self.present = present  # the schema's fields that the file has a column for
+        self.source = source  # the file and import run, named in the history rows a writer adds
 
     def write(self, rows: list[dict], values: list[tuple] | None) -> tuple[int, int, list[Refusal]]:
         """Store the rows; return (created, updated, rows refused with their reason)."""
@@ -54,8 +56,8 @@ class MembersWriter(Writer):
         "sex": ("sex",), "disability": ("disability",),
     }
 
-    def __init__(self, alias, present):
-        super().__init__(alias, present)
+    def __init__(self, alias, present, source=""):
+        super().__init__(alias, present, source)
         update = {f for name in present & self.PERSON_FIELDS.keys() for f in self.PERSON_FIELDS[name]}
         if "full_name" in present:  # the parts come from the full name
             update |= {"given", "father", "grandfather", "surname"}
@@ -118,6 +120,8 @@ class HouseholdsWriter(Writer):
                    _day(r.get("enrolled_on")), now, now) for r in rows]
         self._upsert(Household, ["household_id", "governorate", "district", "category", "enrolled_on", "created_at",
                                  "updated_at"], values, ["household_id"], [*fields, "updated_at"])
+        ids = self._existing(Household, "household_id", (r["household_id"] for r in rows))
+        record_addresses(ids, rows, self.present, self.source, self.alias)
         return len(rows) - len(existing), len(existing), []
 
 

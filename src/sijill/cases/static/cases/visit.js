@@ -144,6 +144,9 @@
       var report = {case: form.dataset.case, visited_at: new Date().toISOString(), signature: pad.value()};
       ["client_uuid", "household_present", "living_conditions", "observations", "recommendation", "latitude",
         "longitude"].forEach(function (name) { report[name] = data.get(name) || ""; });
+      data.forEach(function (value, name) {  // the checklist: an answer, its evidence and a note per item
+        if (/^(check|evidence|checknote)-/.test(name)) { report[name] = value; }
+      });
       var files = Array.prototype.slice.call(form.querySelector("[name=photos]").files || []);
       Promise.all(files.map(shrink)).then(function (photos) {
         report.photos = photos.filter(Boolean);
