@@ -86,7 +86,8 @@ def my_notice(request, pk: int):
     card = _signed_in(request)
     if card is None:
         return redirect("ration:sign_in")
-    item = get_object_or_404(Block, pk=pk, member__card=card)
+    item = get_object_or_404(Block.objects.exclude(state__in=(BlockState.PROPOSED, BlockState.DISMISSED)),
+                             pk=pk, member__card=card)  # the household sees a block once it is notified
     form = ContestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
