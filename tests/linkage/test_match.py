@@ -160,6 +160,8 @@ def test_a_second_identifier_lifts_the_sibling_guard_only_when_it_is_a_persons_o
     assert _family_only(sister, set())
     assert not _family_only(sister, {"ration_card"})
     assert _family_only([{"field": "birth_date", "level": "disagree", "code": "date.disagree"}], {"ration_card"})
+    # the guard reads codes, not labels: a reworded label changes nothing
+    assert _family_only([{"field": "given_name", "level": "another wording", "code": "name.disagree"}], set())
 
 
 def test_compact_dates_as_databases_export_them_are_read():

@@ -82,9 +82,11 @@ SENTENCES = {
 }
 
 # Hits stored before levels had codes carry the label only: their code is found from the declarations.
-_BY_LABEL = {(field, level.label): level.code for field, level in every_level()}
-_BY_LABEL |= {(f, level.label): level.code for _, level in every_level() if level.code.startswith("name.")
-              for f in NAME_FIELDS if (f, level.label) not in _BY_LABEL}
+_LEVELS = every_level()
+_BY_LABEL = {(field, level.label): level.code for field, level in _LEVELS}
+# The exact stage's name levels are declared once but said of every name part.
+_BY_LABEL |= {(part, level.label): level.code for _field, level in _LEVELS if level.code.startswith("name.")
+              for part in NAME_FIELDS if (part, level.label) not in _BY_LABEL}
 
 
 def code_of(item: dict) -> str:

@@ -48,16 +48,23 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
     console.print("\n[bold]4. The registry's web system: its members, the partner agencies and their agreements[/bold]")
     data_dir = _web_database(world, workdir, console)
 
-    console.print("\n[bold]5. A matching cycle: each holder encodes and uploads, the hub matches in the background, "
-                  "the registry opens its hits[/bold]")
+    console.print("\n[bold]5. Damaan, the workers' social security: employers, workers, contributions, voluntary "
+                  "retirement, the clearance certificate[/bold]")
+    from .damaan import run_damaan
+
+    figures: dict[str, object] = {"damaan": run_damaan(world, workdir, console)}
+
+    console.print("\n[bold]6. A matching cycle: each holder encodes and uploads (Damaan sends its own insured-workers "
+                  "extract), the hub matches in the background, the registry opens its hits[/bold]")
     from .cycle import run_cycle
 
-    figures: dict[str, object] = {"social_registry": run_cycle(world, workdir / "holders", console)}
+    extracts = {"insured": Path(figures["damaan"]["extract"])}
+    figures["social_registry"] = run_cycle(world, workdir / "holders", console, extracts=extracts)
     from .field import field_figures
 
     figures["field_visits"] = field_figures(console)
 
-    console.print("\n[bold]6. The electronic ration card: cards imported, members linked to the national card, the "
+    console.print("\n[bold]7. The electronic ration card: cards imported, members linked to the national card, the "
                   "dead and emigrated blocked with due process[/bold]")
     from .ration import run_ration
 
@@ -66,7 +73,7 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
     write_summary(workdir, figures)
     console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in {workdir / 'summary.json'}")
 
-    console.print("\n[bold]7. The web system (Arabic, right to left; English on request)[/bold]")
+    console.print("\n[bold]8. The web system (Arabic, right to left; English on request)[/bold]")
     _serve(data_dir, console, serve=serve, port=port)
 
 

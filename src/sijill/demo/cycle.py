@@ -17,8 +17,10 @@ from rich.table import Table
 from .holders import REGISTRY, encode_as_holders, world_files
 
 
-def run_cycle(world: Path, holders: Path, console: Console) -> dict[str, object]:
-    """Run the social registry's cycle and return its figures for summary.json."""
+def run_cycle(world: Path, holders: Path, console: Console,
+              extracts: dict[str, Path] | None = None) -> dict[str, object]:
+    """Run the social registry's cycle and return its figures for summary.json. ``extracts`` replaces some holders'
+    files of the synthetic world by the ones their own registries wrote (Damaan's insured workers)."""
     from sijill.cycles.orchestrator import start_run
     from sijill.exchange import cycles, storage, trust
     from sijill.exchange.models import Agency
@@ -53,7 +55,8 @@ def run_cycle(world: Path, holders: Path, console: Console) -> dict[str, object]
         table.add_row(shipped.holder, f"{shipped.records:,}", f"{seconds:.1f}", verdict)
 
     with console.status("the holders encode (each with its own keys) and upload ..."):
-        encode_as_holders(world_files(world), storage.registry_keys_dir(), holders, workers=2, progress=uploaded)
+        encode_as_holders({**world_files(world), **(extracts or {})}, storage.registry_keys_dir(), holders,
+                          workers=2, progress=uploaded)
     console.print(table)
     console.print(f"  encoded and uploaded in {time.monotonic() - started:.0f} s; the partners' maps never left them "
                   "(their record numbers travel sealed for the registry inside each payload)")

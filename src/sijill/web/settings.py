@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "sijill.reports",
     "sijill.api",
     "sijill.ration",
+    "sijill.damaan",
     "ninja",  # its docs page's scripts and styles, served from the install (no CDN)
     "django.contrib.admin",
     "django.contrib.auth",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("reports/", include("sijill.reports.urls")),
     path("api/", include("sijill.api.urls")),
     path("ration/", include("sijill.ration.urls")),
+    path("damaan/", include("sijill.damaan.urls")),
     path(".well-known/jwks.json", jwks_view, name="jwks"),
     path("admin/", admin.site.urls),
 ]
