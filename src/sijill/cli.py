@@ -249,6 +249,57 @@ def audit_verify() -> None:
         raise typer.Exit(1)
 
 
+@app.command("backup")
+def backup_command(
+    folder: Annotated[Path, typer.Argument(help="A new (or empty) folder for the backup; it holds the keys.")],
+    tips_key_to: Annotated[Path | None, typer.Option(help="Where to save the tips key, apart from the backup "
+                                                          "(another medium): it opens callers' identities.")] = None,
+) -> None:
+    """Back up the database (SQLite online backup or pg_dump), the key folders and the stored files."""
+    _django()
+    from sijill.audit.models import Action
+    from sijill.audit.trail import record
+    from sijill.web.backup import BackupError, backup
+
+    try:
+        manifest = backup(folder, tips_key_to=tips_key_to)
+    except BackupError as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from None
+    record(Action.BACKUP, actor=f"cli:{_os_user()}", folder=str(folder), audit_seq=manifest.audit_seq,
+           records=sum(manifest.counts.values()), files=len(manifest.files))
+    console.print(f"backup written to {folder}: {sum(manifest.counts.values()):,} records in "
+                  f"{len(manifest.counts)} tables, {len(manifest.files)} files, audit trail at #{manifest.audit_seq}")
+    if tips_key_to is None:
+        console.print("[yellow]the tips key is not in the backup[/yellow]: save it apart with --tips-key-to, or "
+                      "the sealed callers cannot be opened after a restore on another server")
+
+
+@app.command("restore")
+def restore_command(
+    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A folder `sijill backup` wrote.")],
+    replace: Annotated[bool, typer.Option(help="Overwrite a database that already holds records.")] = False,
+    tips_key: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                  help="The tips key saved apart by --tips-key-to.")] = None,
+) -> None:
+    """Restore a backup, then verify it: the audit chain and every table's record count against the backup's."""
+    _django()
+    from sijill.audit.models import Action
+    from sijill.audit.trail import record
+    from sijill.web.backup import BackupError, restore
+
+    try:
+        restored = restore(folder, replace=replace, tips_key=tips_key)
+    except BackupError as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from None
+    record(Action.RESTORE, actor=f"cli:{_os_user()}", folder=str(folder), backup_of=restored.manifest.created_at,
+           audit_seq=restored.manifest.audit_seq, records=sum(restored.manifest.counts.values()))
+    console.print(f"[green]restored[/green] the backup of {restored.manifest.created_at}: "
+                  f"{sum(restored.manifest.counts.values()):,} records, {restored.files} files; {restored.audit}; "
+                  "every table's count matches the backup")
+
+
 # --- privacy-preserving linkage: keys, encoding, hits (sijill.pprl) ---------------------------------
 
 keys_app = typer.Typer(help="Key files of a data holder: the cycle's linkage secret, signing and payload keys.",
@@ -404,7 +455,7 @@ def hits_open(
     from sijill.files import create_private
     from sijill.pprl.format import PprlError, TrustStore
     from sijill.pprl.registry import RegistryKeys, open_hits
-    from sijill.tabular import write_csv
+    from sijill.spreadsheet import write_csv
 
     try:
         opened = open_hits(hits, RegistryKeys.load(keys), maps, TrustStore.from_dir(keys))
@@ -614,6 +665,24 @@ def tips_init_key() -> None:
         console.print(f"tips key created: {path} (fingerprint {fingerprint}); keep a copy offline, never in git")
     else:
         console.print(f"tips key already exists: {path} (fingerprint {fingerprint})")
+
+
+@tips_app.command("rotate-key")
+def tips_rotate_key() -> None:
+    """A new tips key for the tips recorded from now on; the old private key is kept beside it (0600) so that
+    every older tip still opens."""
+    _django()
+    from sijill.audit.trail import record
+    from sijill.tips.sealing import KeyUnavailable, retired_path, rotate_key
+
+    try:
+        old, new = rotate_key()
+    except KeyUnavailable as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from None
+    record("tips_key_rotated", actor=f"cli:{_os_user()}", old=old, new=new)
+    console.print(f"tips key rotated: new tips are sealed to {new}; the old key {old} is kept as "
+                  f"{retired_path(old)} (keep a copy offline)")
 
 
 @reports_app.command("export")

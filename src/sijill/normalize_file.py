@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sijill import identity
-from sijill.tabular import read_csv, write_csv
+from sijill.spreadsheet import write_csv
+from sijill.tabular import read_csv
 
 KINDS: dict[str, Callable[[str], str]] = {
     "name": identity.normalize_text,

@@ -74,15 +74,6 @@ def _sniff(sample: str) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel
 
 
-def write_csv(path: Path, header: list[str], rows) -> None:
-    """UTF-8 with BOM so that Arabic opens correctly in Excel."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=header, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-
-
-
 # --- batches: CSV, XLSX and Parquet, streamed as Arrow record batches of text -----------------------
 
 ROW = "__row__"  # the extra column of each batch: the row number a spreadsheet shows (header = 1)

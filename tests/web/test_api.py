@@ -295,3 +295,65 @@ def test_only_an_administrator_sees_the_tokens():
     client = Client()
     client.force_login(make_user("analyst", is_staff=True))
     assert client.get("/admin/api/apitoken/").status_code == 403
+
+
+# --- every refusal is in the audit trail (the probe found none of them there) --------------------------------
+
+def _refusals() -> list[tuple[str, str, int]]:
+    return [(e.actor, e.details_dict["code"], e.details_dict["status"])
+            for e in AuditEntry.objects.filter(action="api_refused").order_by("seq")]
+
+
+REFUSALS = [
+    # what the caller did, who the trail names, the code, the status
+    ("no token", "anonymous", "err.token.missing", 401),
+    ("an unknown token", "anonymous", "err.token.invalid", 401),
+    ("an expired token", "anonymous", "err.token.expired", 401),
+    ("a revoked token", "anonymous", "err.token.revoked", 401),
+    ("a bad signature", "analyst", "err.signature.invalid", 403),
+    ("a replayed envelope", "analyst", "rjct.message_id.duplicate", 409),
+    ("too many requests", "analyst", "err.rate.limited", 429),
+    ("a body that is not JSON", "analyst", "err.request.bad", 400),
+    ("a body of the wrong shape", "analyst", "err.request.bad", 422),
+]
+
+
+@pytest.mark.parametrize(("what", "actor", "code", "status"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_every_api_refusal_is_in_the_audit_trail(people, key, what, actor, code, status):
+    clear = analyst_token(key, rate_per_minute=1 if what == "too many requests" else 60)
+    token = ApiToken.objects.get()
+    client, body = api_client(), search_body(key, "198503021234")
+    if what == "an unknown token":
+        clear = clear[:-4] + "abcd"
+    elif what == "an expired token":
+        ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    elif what == "a revoked token":
+        tokens.revoke(token, actor="test")
+    elif what == "a bad signature":
+        body = _tampered(body)
+    elif what in ("a replayed envelope", "too many requests"):
+        post(client, SEARCH, body, clear)
+        body = body if what == "a replayed envelope" else search_body(key, "198503021234")
+    if what == "a body that is not JSON":
+        response = client.post(SEARCH, "{not json", content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Bearer {clear}")
+    elif what == "a body of the wrong shape":
+        response = post(client, SEARCH, {"signature": 1}, clear)
+    else:
+        response = post(client, SEARCH, body, None if what == "no token" else clear)
+    assert response.status_code == status and response["Content-Type"].startswith("application/json")
+    assert response.json()["message"]["error"]["code"] == code
+    assert _refusals() == [(actor, code, status)]
+    if what != "no token":
+        assert AuditEntry.objects.get(action="api_refused").details_dict["token"] == token.prefix
+
+
+def test_an_oversized_body_gets_the_documented_json_refusal(people, key, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    clear = analyst_token(key)
+    body = search_body(key, "198503021234")
+    body["message"]["padding"] = "x" * 20_000
+    response = post(api_client(), SEARCH, body, clear)
+    assert response.status_code == 413 and response["Content-Type"].startswith("application/json")
+    assert response.json()["message"]["error"]["code"] == "err.request.too_large"
+    assert _refusals() == [("analyst", "err.request.too_large", 413)]

@@ -163,3 +163,36 @@ def test_processes_writing_at_once_keep_one_chain(tmp_path):
     assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
     result = subprocess.run([sijill, "audit", "verify"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "180 entries" in result.stdout.replace("\n", " "), result.stdout
+
+
+def test_a_user_running_many_searches_raises_one_alert_for_the_auditor(people, settings, tmp_path):
+    """The probe: a user ran hundreds of searches and nothing noticed. The thresholds are data."""
+    rules = tmp_path / "alerts.csv"
+    rules.write_text("action,window_minutes,threshold,why\nsearch,60,5,test threshold\n", encoding="utf-8")
+    settings.AUDIT_ALERT_RULES = str(rules)
+    trawler = Client()
+    trawler.force_login(make_user("analyst", "ali"))
+    colleague = Client()
+    colleague.force_login(make_user("analyst", "huda"))
+    for i in range(5):
+        trawler.post("/registry/search/", {"national_id": f"19850302{i:04d}"})
+        colleague.post("/registry/search/", {"national_id": "198503021234"})
+    assert not AuditEntry.objects.filter(action="alert").exists()  # at the threshold: no alert yet
+    for i in range(10):
+        trawler.post("/registry/search/", {"national_id": f"19900715{i:04d}"})
+    alert = AuditEntry.objects.get(action="alert")  # one, however long the trawl goes on
+    assert (alert.actor, alert.target_id, alert.details_dict["count"]) == ("sijill", "ali", 6)
+    auditor = Client()
+    auditor.force_login(make_user("auditor", "amal"))
+    page = auditor.get("/audit/").content.decode()
+    section = page.split('class="alerts"')[1].split("</section>")[0]
+    assert "ali" in section and "6 × «بحث» خلال 60 دقيقة (الحد 5)" in section
+    assert verify().ok
+
+
+def test_the_shipped_alert_thresholds_name_audit_actions():
+    from sijill.audit import alerts
+
+    shipped = alerts._load(str(alerts.DEFAULT_RULES))
+    assert {"search", "view_person", "export"} <= set(shipped)
+    assert all(r.threshold > 0 and r.window.total_seconds() > 0 and r.why for r in shipped.values())

@@ -26,6 +26,7 @@ S = CaseState
 def team(world):
     evaluate(world.cycle, actor="test", as_of=AS_OF)
     return {"worker": make_user("caseworker", "cw-baghdad", governorates=["بغداد"]),
+            "decider": make_user("caseworker", "cw-baghdad-2", governorates=["بغداد"]),
             "basra": make_user("caseworker", "cw-basra", governorates=["البصرة"]),
             "researcher": make_user("field_researcher", "fr-1", governorates=["بغداد"]),
             "other": make_user("field_researcher", "fr-2", governorates=["بغداد"])}
@@ -52,7 +53,7 @@ def test_no_transition_skips_the_visit_or_the_response_period(team, world, monke
     settings.CASE_RESPONSE_DAYS = 30
     case, worker = case_of(world.widow), team["worker"]
     for step in (lambda: workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="x"),
-                 lambda: decisions.decide(case, Outcome.CLEARED, actor=worker, reason="x"),
+                 lambda: decisions.decide(case, Outcome.CLEARED, actor=team["decider"], reason="x"),
                  lambda: workflow.close(case, actor=worker, reason="x")):
         with pytest.raises(workflow.TransitionError):
             step()
@@ -62,16 +63,16 @@ def test_no_transition_skips_the_visit_or_the_response_period(team, world, monke
     visit(case, team["researcher"])
     workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت الزواج")
     with pytest.raises(workflow.TransitionError):  # a confirmation needs the notice and its period
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="x")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="x")
     notice = notices.issue_notice(case, actor=worker)
     assert notice.respond_by == workflow.today() + dt.timedelta(days=30) and case.due_on == notice.respond_by
     with pytest.raises(workflow.TransitionError, match="مدة الرد"):
         workflow.response(case, actor=worker, reason="no reply", replied=False)
     with pytest.raises(workflow.TransitionError):
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="x")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="x")
     monkeypatch.setattr(workflow, "today", lambda: notice.respond_by + dt.timedelta(days=1))
     workflow.response(case, actor=worker, reason="انتهت المدة دون رد", replied=False)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     states = list(case.events.values_list("from_state", "to_state"))
     assert states == [("", S.OPENED), (S.OPENED, S.ASSIGNED), (S.ASSIGNED, S.VISITED), (S.VISITED, S.PROPOSED),
                       (S.PROPOSED, S.NOTICE_SENT), (S.NOTICE_SENT, S.RESPONSE), (S.RESPONSE, S.DECIDED)]
@@ -84,7 +85,7 @@ def test_a_confirmed_decision_suspends_and_recovers_and_an_appeal_reinstates(tea
     case, worker = case_of(world.widow), team["worker"]
     to_notice(case, team)
     workflow.response(case, actor=worker, reason="ردّت المستفيدة", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.SUSPENDED
     # Paid months that began on or after 2023-03-15: April 2023 to June 2025, 27 months of 225,000.
@@ -96,7 +97,7 @@ def test_a_confirmed_decision_suspends_and_recovers_and_an_appeal_reinstates(tea
 
     decisions.appeal(case, actor=worker, reason="اعتراض: العقد لشخص آخر")
     assert case.state == S.RESPONSE and case.appeals == 1
-    decisions.decide(case, Outcome.CLEARED, actor=worker, reason="قبل الاعتراض")
+    decisions.decide(case, Outcome.CLEARED, actor=team["decider"], reason="قبل الاعتراض")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.ACTIVE
     assert recovery.balance(case.recovery) == 0
@@ -107,7 +108,7 @@ def test_a_death_recalculates_the_households_amount(team, world):
     case, worker = case_of(world.son), team["worker"]
     to_notice(case, team)
     workflow.response(case, actor=worker, reason="أكدت الأسرة الوفاة", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.ACTIVE and world.enrolment.monthly_amount_iqd == 175_000
     assert case.recovery.amount_due_iqd == 17 * 50_000  # February 2024 to June 2025: the son's share
@@ -117,7 +118,7 @@ def test_instalments_add_up_exactly_and_entries_never_exceed_the_balance(team, w
     case, worker = case_of(world.widow), team["worker"]
     to_notice(case, team)
     workflow.response(case, actor=worker, reason="رد", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     owed = case.recovery
     owed.amount_due_iqd = 1_000_001
     owed.save()
@@ -237,11 +238,17 @@ def test_the_case_page_walks_a_case_to_its_decision(team, world, client, monkeyp
     assert case.state == S.NOTICE_SENT
     pdf = client.get(f"/cases/notices/{case.notices.get().pk}.pdf")
     assert pdf["Content-Type"] == "application/pdf"
-    client.post(f"/cases/{case.pk}/response/", {"response-replied": "true", "response-reason": "رد المستفيدة"})
+    client.post(f"/cases/{case.pk}/response/", {"response-replied": "true", "response-text": "رد المستفيدة",
+                                                "response-received_on": "2026-01-04", "response-channel": "letter"})
+    refused = client.post(f"/cases/{case.pk}/decide/", {"decide-outcome": "confirmed", "decide-reason": "قرار"},
+                          follow=True)
+    case.refresh_from_db()
+    assert case.state == S.RESPONSE and "أربع عيون" in refused.content.decode()  # the proposer cannot decide
+    client.force_login(team["decider"])
     client.post(f"/cases/{case.pk}/decide/", {"decide-outcome": "confirmed", "decide-reason": "قرار"})
     case.refresh_from_db()
-    assert case.state == S.DECIDED and case.outcome == Outcome.CONFIRMED
-    assert CaseEvent.objects.filter(case=case, actor=worker).count() >= 5
+    assert case.state == S.DECIDED and case.outcome == Outcome.CONFIRMED and case.decided_by == team["decider"]
+    assert CaseEvent.objects.filter(case=case, actor=worker).count() >= 4
 
 
 def test_viewing_a_visit_photo_is_audited(team, world, client):
@@ -267,11 +274,11 @@ def test_an_appeal_against_a_clearance_cannot_confirm_without_a_notice(team, wor
     workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
     visit(case, team["researcher"], recommendation="cleared")
     workflow.propose(case, Outcome.CLEARED, actor=worker, reason="لم يثبت")
-    decisions.decide(case, Outcome.CLEARED, actor=worker, reason="تبرئة")
+    decisions.decide(case, Outcome.CLEARED, actor=team["decider"], reason="تبرئة")
     decisions.appeal(case, actor=worker, reason="طعن")
     assert case.state == S.RESPONSE and not case.notices.exists()
     with pytest.raises(workflow.TransitionError):
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="تأكيد دون إشعار")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="تأكيد دون إشعار")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.ACTIVE and not hasattr(case, "recovery")
 
@@ -287,7 +294,7 @@ def test_a_person_recorded_twice_in_one_household_costs_one_members_share(team, 
     assert list(case.findings.values_list("rule__code", "monthly_amount_iqd")) == [("duplicate", 50_000)]
     to_notice(case, team)
     workflow.response(case, actor=worker, reason="رد", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     # the household keeps its enrolment, without the duplicate member's share; only that share is recovered
     assert world.enrolment.status == EnrolmentStatus.ACTIVE and world.enrolment.monthly_amount_iqd == 175_000
@@ -301,7 +308,7 @@ def test_the_case_page_shows_conditions_and_enrolment_changes_in_arabic(team, wo
     workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت الزواج")
     notices.issue_notice(case, actor=worker)
     workflow.response(case, actor=worker, reason="رد", replied=True)
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     client.force_login(worker)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     for english in ("comfortable", "active →", "→ suspended"):
@@ -315,12 +322,12 @@ def test_clearing_one_case_keeps_another_cases_recalculation(team, world):
         case = case_of(person)
         to_notice(case, team)
         workflow.response(case, actor=worker, reason="رد", replied=True)
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     assert (world.enrolment.status, world.enrolment.monthly_amount_iqd) == (EnrolmentStatus.SUSPENDED, 175_000)
     widow = case_of(world.widow)
     decisions.appeal(widow, actor=worker, reason="اعتراض: العقد لشخص آخر")
-    decisions.decide(widow, Outcome.CLEARED, actor=worker, reason="قبل الاعتراض")
+    decisions.decide(widow, Outcome.CLEARED, actor=team["decider"], reason="قبل الاعتراض")
     world.enrolment.refresh_from_db()
     # reinstated, but without the deceased son's share
     assert (world.enrolment.status, world.enrolment.monthly_amount_iqd) == (EnrolmentStatus.ACTIVE, 175_000)
@@ -341,12 +348,155 @@ def test_an_enrolment_two_cases_suspended_stays_suspended_until_both_are_cleared
         case = case_of(person)
         to_notice(case, team)
         workflow.response(case, actor=worker, reason="رد", replied=True)
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+        decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
     world.enrolment.refresh_from_db()
     assert world.enrolment.status == EnrolmentStatus.SUSPENDED
     for person, expected in ((world.widow, EnrolmentStatus.SUSPENDED), (daughter, EnrolmentStatus.ACTIVE)):
         case = case_of(person)
         decisions.appeal(case, actor=worker, reason="اعتراض")
-        decisions.decide(case, Outcome.CLEARED, actor=worker, reason="قبل الاعتراض")
+        decisions.decide(case, Outcome.CLEARED, actor=team["decider"], reason="قبل الاعتراض")
         world.enrolment.refresh_from_db()
         assert world.enrolment.status == expected, person  # the other case still holds it, then nothing does
+
+
+@pytest.mark.parametrize("outcome", [Outcome.CONFIRMED, Outcome.CLEARED])
+def test_whoever_proposes_a_decision_cannot_take_it(team, world, outcome):
+    """Four eyes: a stop and its recovery (confirmed), a reinstatement and its write-off (cleared), and a new
+    decision after an appeal, are each taken by someone other than the person who proposed them."""
+    case, worker, decider = case_of(world.widow), team["worker"], team["decider"]
+    workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
+    visit(case, team["researcher"])
+    workflow.propose(case, outcome, actor=worker, reason="اقتراح")
+    if outcome == Outcome.CONFIRMED:
+        notices.issue_notice(case, actor=worker)
+        workflow.response(case, actor=worker, reason="رد", replied=True)
+    with pytest.raises(workflow.TransitionError, match="أربع عيون"):
+        decisions.decide(case, outcome, actor=worker, reason="قراري")
+    decisions.decide(case, outcome, actor=decider, reason="قرار")
+    case.refresh_from_db()
+    assert case.state == S.DECIDED and case.decided_by == decider
+    decisions.appeal(case, actor=worker, reason="اعتراض")
+    with pytest.raises(workflow.TransitionError, match="أربع عيون"):  # the proposal still stands after an appeal
+        decisions.decide(case, Outcome.CLEARED, actor=worker, reason="قراري")
+    decisions.decide(case, Outcome.CLEARED, actor=decider, reason="قبل الاعتراض")
+
+
+def test_confirmed_cleared_and_confirmed_again_leaves_a_consistent_ledger(team, world):
+    """The probe: the clearance's write-off stayed standing after a new confirmation, so nothing was owed."""
+    case, worker, decider = case_of(world.widow), team["worker"], team["decider"]
+    to_notice(case, team)
+    workflow.response(case, actor=worker, reason="رد", replied=True)
+    decisions.decide(case, Outcome.CONFIRMED, actor=decider, reason="قرار")
+    due = case.recovery.amount_due_iqd
+    recovery.add_entry(case.recovery, EntryKind.PAYMENT, 1_000_000, dt.date(2026, 1, 5), actor=worker)
+    decisions.appeal(case, actor=worker, reason="اعتراض")
+    decisions.decide(case, Outcome.CLEARED, actor=decider, reason="قبل الاعتراض")
+    assert recovery.balance(case.recovery) == 0
+    decisions.appeal(case, actor=worker, reason="طعن الوزارة: العقد صحيح")
+    decisions.decide(case, Outcome.CONFIRMED, actor=decider, reason="قرار ثان")
+    case.recovery.refresh_from_db()
+    ledger = [(e.kind, e.amount_iqd) for e in case.recovery.entries.order_by("pk")]
+    assert ledger == [(EntryKind.PAYMENT, 1_000_000), (EntryKind.WRITE_OFF, due - 1_000_000),
+                      (EntryKind.REVERSAL, due - 1_000_000)]
+    assert recovery.balance(case.recovery) == case.recovery.amount_due_iqd - 1_000_000 > 0
+    world.enrolment.refresh_from_db()
+    assert world.enrolment.status == EnrolmentStatus.SUSPENDED
+    decisions.appeal(case, actor=worker, reason="اعتراض ثالث")  # and cleared once more: written off again
+    decisions.decide(case, Outcome.CLEARED, actor=decider, reason="قبل")
+    assert recovery.balance(case.recovery) == 0
+    with pytest.raises(ValueError):
+        recovery.add_entry(case.recovery, EntryKind.REVERSAL, 1, dt.date(2026, 2, 1), actor=worker)
+
+
+def test_the_beneficiarys_reply_is_recorded_with_its_documents_and_shown_to_the_decider(team, world, client):
+    """Not a checkbox: the reply's text, day, channel and documents are kept and shown on the case page."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sijill.audit.models import AuditEntry
+    from sijill.cases.models import Reply
+
+    case, worker = case_of(world.widow), team["worker"]
+    to_notice(case, team)
+    client.force_login(worker)
+    missing = client.post(f"/cases/{case.pk}/response/", {"response-replied": "true"}, follow=True)
+    assert "مطلوب" in missing.content.decode() or "Needed" in missing.content.decode()
+    case.refresh_from_db()
+    assert case.state == S.NOTICE_SENT  # a tick alone records nothing
+    said = "العقد المذكور لأختي وليس لي، وأرفقت صورة هويتها."
+    papers = [SimpleUploadedFile("هوية الأخت.pdf", b"%PDF-1.4 a court paper", content_type="application/pdf"),
+              SimpleUploadedFile("letter.jpg", b"\xff\xd8 a letter", content_type="image/jpeg")]
+    client.post(f"/cases/{case.pk}/response/", {"response-replied": "true", "response-text": said,
+                                                "response-received_on": "2026-01-04", "response-channel": "in_person",
+                                                "response-attachments": papers})
+    case.refresh_from_db()
+    reply = Reply.objects.get(case=case)
+    assert case.state == S.RESPONSE and reply.text == said and reply.channel == "in_person"
+    assert str(reply.received_on) == "2026-01-04" and reply.recorded_by == worker
+    assert sorted(a.name for a in reply.attachments.all()) == ["letter.jpg", "هوية الأخت.pdf"]
+    client.force_login(team["decider"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert said in page and "هوية الأخت.pdf" in page and "2026-01-04" in page
+    document = reply.attachments.get(name="letter.jpg")
+    assert b"".join(client.get(f"/cases/replies/documents/{document.pk}/").streaming_content) == b"\xff\xd8 a letter"
+    assert AuditEntry.objects.filter(action="view_person", details__contains='"what":"reply document"').exists()
+    outsider = make_user("caseworker", "cw-basra-2", governorates=["البصرة"])
+    client.force_login(outsider)
+    assert client.get(f"/cases/replies/documents/{document.pk}/").status_code in (403, 404)
+    event = CaseEvent.objects.get(case=case, to_state=S.RESPONSE)
+    assert event.reason == said
+
+
+@pytest.mark.parametrize("stage", ["visited", "proposed", "notice_sent"])
+def test_new_findings_joining_a_visited_case_need_their_own_visit(team, world, stage):
+    """The visit verified what was known then; a finding that arrives later goes back to the researcher before
+    any proposal or decision can cover it."""
+    from sijill.eligibility.models import Finding, Rule
+
+    case, worker = case_of(world.widow), team["worker"]
+    workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
+    visit(case, team["researcher"])
+    if stage != "visited":
+        workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت")
+    if stage == "notice_sent":
+        notices.issue_notice(case, actor=worker)
+    vehicle = Finding.objects.create(rule=Rule.objects.filter(code="vehicle").first(), person=world.widow,
+                                     effective_date=dt.date(2024, 5, 1), monthly_amount_iqd=225_000)
+    open_or_join_case(world.widow, source="cycle", actor=worker, reason="نتائج دورة جديدة", findings=[vehicle])
+    case.refresh_from_db()
+    assert case.state == S.ASSIGNED and case.proposed_outcome == "" and case.assigned_to == team["researcher"]
+    assert "زيارة" in case.events.order_by("-pk").first().reason
+    with pytest.raises(workflow.TransitionError):
+        workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبت")
+    visit(case, team["researcher"])
+    case.refresh_from_db()
+    assert case.state == S.VISITED and case.findings.filter(pk=vehicle.pk).exists()
+
+
+def test_findings_a_cycle_adds_to_a_visited_case_send_it_back_for_a_visit(team, world):
+    from sijill.cases.services import open_cases_for_persons
+    from sijill.eligibility.models import Finding, Rule
+
+    case, worker = case_of(world.widow), team["worker"]
+    workflow.assign(case, team["researcher"], actor=worker, reason="تكليف")
+    visit(case, team["researcher"])
+    Finding.objects.create(rule=Rule.objects.filter(code="vehicle").first(), person=world.widow,
+                           effective_date=dt.date(2024, 5, 1))
+    assert open_cases_for_persons([world.widow.pk], source="cycle", actor="evaluator", reason="دورة") == (0, 1)
+    case.refresh_from_db()
+    assert case.state == S.ASSIGNED and case.findings.count() == 2
+
+
+def test_nobody_writes_off_a_balance_alone(team, world, client):
+    """A write-off follows only from a clearance (proposed by one person, decided by another)."""
+    case, worker = case_of(world.widow), team["worker"]
+    to_notice(case, team)
+    workflow.response(case, actor=worker, reason="رد", replied=True)
+    decisions.decide(case, Outcome.CONFIRMED, actor=team["decider"], reason="قرار")
+    client.force_login(team["decider"])
+    before = recovery.balance(case.recovery)
+    client.post(f"/cases/{case.pk}/entry/", {"entry-kind": "write_off", "entry-amount_iqd": "1000",
+                                             "entry-on": "2026-01-05", "entry-reference": "عفو"})
+    assert recovery.balance(case.recovery) == before and not case.recovery.entries.exists()
+    client.post(f"/cases/{case.pk}/entry/", {"entry-kind": "payment", "entry-amount_iqd": "1000",
+                                             "entry-on": "2026-01-05", "entry-reference": "وصل ١"})
+    assert recovery.balance(case.recovery) == before - 1000

@@ -136,6 +136,7 @@ def test_from_synthetic_world_to_recovered_amount(opened):
     governorates = sorted(set(Case.objects.values_list("governorate", flat=True)))
     researcher = make_user("field_researcher", governorates=governorates)
     worker = make_user("caseworker", governorates=governorates)
+    decider = make_user("caseworker", "caseworker-2", governorates=governorates)  # four eyes
     assert assign_open_cases(Case.objects.all(), actor=worker)["unassigned"] == 0
     by_record = defaultdict(dict)
     for (record_id, code), when in expected.items():
@@ -152,7 +153,7 @@ def test_from_synthetic_world_to_recovered_amount(opened):
         workflow.propose(case, Outcome.CONFIRMED, actor=worker, reason="ثبتت المخالفة بالزيارة")
         notices.issue_notice(case, actor=worker)
         workflow.response(case, actor=worker, reason="ردّ المستفيد ولم يقدّم ما ينفي", replied=True)
-        decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار اللجنة")
+        decisions.decide(case, Outcome.CONFIRMED, actor=decider, reason="قرار اللجنة")
         household = case.findings.first().enrolment.household.household_id
         owed = expected_overpayment(ledger, household, by_record[case.person.record_id])
         recovered = 0

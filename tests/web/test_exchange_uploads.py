@@ -268,3 +268,35 @@ def test_a_holder_corrects_a_package_sent_with_other_encoding_settings(courts, w
     second = receive_package(io.BytesIO(shipped.archive.read_bytes()), agency=agency, user=officer)
     first.refresh_from_db()
     assert second.status == PackageStatus.ACCEPTED and first.superseded and not second.superseded
+
+
+def test_a_compressed_archive_bomb_is_refused_before_it_is_unpacked(courts, monkeypatch):
+    """The probe: a small .tar.gz that unpacks to gigabytes was unpacked up to the 8 GiB limit before the
+    refusal. Now the bound is a ratio of the archive's own size, checked header by header."""
+    from sijill.exchange import archive
+
+    _, agency, officer = courts
+    size = 200 << 20  # 200 MiB of zeros: about 200 KiB compressed
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        info = tarfile.TarInfo("courts.pkg/encodings.parquet")
+        info.size = size
+        tar.addfile(info, io.BytesIO(bytes(size)))
+    bomb = gzip.compress(raw.getvalue(), compresslevel=1)
+    assert len(bomb) * archive.MAX_RATIO + archive.SMALL_PACKAGE < size
+    written = []
+    real_open = open
+
+    def counting_open(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        if "w" in mode and str(path).endswith(".parquet"):
+            written.append(handle)
+        return handle
+
+    import builtins
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    reason = _refusal(io.BytesIO(bomb), agency=agency, user=officer)
+    monkeypatch.undo()
+    assert reason == "The file is not a usable package archive: it is larger, unpacked, than the size allowed."
+    assert not written  # refused on the header, before a byte of it was written

@@ -208,3 +208,21 @@ def test_a_synthetic_world_s_registry_imports_cleanly(tmp_path):
     assert twice and Person.objects.filter(record_id__in=again).count() == len(twice)
     assert Person.objects.count() == summary.beneficiaries + len(twice)
     assert Household.objects.count() == summary.beneficiary_households
+
+
+def test_a_refused_file_is_in_the_trail_and_named_as_the_user_knows_it():
+    from conftest import make_user
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from sijill.audit.models import AuditEntry
+
+    client = Client()
+    client.force_login(make_user("administrator", "admin"))
+    page = client.post("/registry/import/", {"file": SimpleUploadedFile("أعضاء آذار.csv", b"a,b\n1,2\n"),
+                                             "schema": "members"}).content.decode()
+    assert "أعضاء آذار.csv" in page and "sijill-upload-" not in page and "/tmp" not in page
+    entry = AuditEntry.objects.get(action="import_refused")
+    assert entry.actor == "admin" and entry.details_dict["schema"] == "members"
+    assert "record_id" in entry.details_dict["reason"] and "sijill-upload-" not in entry.details
+    assert not AuditEntry.objects.filter(action="import").exists()

@@ -140,7 +140,8 @@ def test_the_pages_of_a_case_show_no_answer_chosen(world, client):
     pages.append(("response", client.get(f"/cases/{case.pk}/")))
     from sijill.cases import decisions
 
-    decisions.decide(case, Outcome.CONFIRMED, actor=worker, reason="قرار")
+    decider = make_user("caseworker", "cw-2", governorates=["بغداد"])  # four eyes: not the proposer
+    decisions.decide(case, Outcome.CONFIRMED, actor=decider, reason="قرار")
     pages.append(("decided (recovery, referral)", client.get(f"/cases/{case.pk}/")))
     client.force_login(make_user("hotline_operator", "hotline"))
     pages.append(("tip form", client.get("/tips/new/")))

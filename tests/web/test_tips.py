@@ -228,3 +228,35 @@ def test_a_closed_tip_cannot_be_confirmed(people):
     operator.post(f"/tips/{tip.pk}/confirm/", {"person": reg1.pk})
     tip.refresh_from_db()
     assert tip.state == "closed" and tip.case is None and not Case.objects.exists()
+
+
+def test_a_subject_named_as_long_as_the_form_allows_fits_its_key_and_groups(people):
+    """The probe: three long name parts made a subject key longer than its column (a 500 on PostgreSQL)."""
+    operator, _ = client_for(Role.HOTLINE_OPERATOR)
+    long_name = " ".join(["محمد" * 16, "كاظم" * 16, "جعفر" * 16])  # 194 characters: the form allows 200
+    first = record(operator, subject_name=long_name, subject_governorate="البصرة")
+    second = record(operator, subject_name=long_name, subject_governorate="البصرة", category="marriage")
+    limit = Tip._meta.get_field("subject_key").max_length
+    assert 0 < len(first.subject_key) <= limit and first.subject_key == second.subject_key
+
+
+def test_the_tips_key_is_rotated_with_older_tips_still_openable(tmp_path, settings, people):
+    settings.TIPS_KEY_FILE = str(tmp_path / "officers" / "tips.key")
+    from sijill.cli import app
+
+    assert CliRunner().invoke(app, ["tips", "init-key"]).exit_code == 0
+    operator, _ = client_for(Role.HOTLINE_OPERATOR)
+    before = record(operator)
+    rotated = CliRunner().invoke(app, ["tips", "rotate-key"])
+    assert rotated.exit_code == 0, rotated.output
+    after = record(operator, caller_name="أم علي")
+    assert before.sealed_with != after.sealed_with and TipKey.objects.filter(active=True).count() == 1
+    assert sealing.unseal(before.caller_sealed, before.sealed_with)["name"] == CALLER["caller_name"]
+    assert sealing.unseal(after.caller_sealed, after.sealed_with)["name"] == "أم علي"
+    retired = sealing.retired_path(before.sealed_with)
+    assert retired.stat().st_mode & 0o777 == 0o600
+    assert AuditEntry.objects.filter(action="tips_key_rotated").exists()
+    retired.unlink()  # the retired key gone: the older tip can no longer be opened, the newer one still can
+    with pytest.raises(sealing.KeyUnavailable):
+        sealing.unseal(before.caller_sealed, before.sealed_with)
+    assert sealing.unseal(after.caller_sealed, after.sealed_with)

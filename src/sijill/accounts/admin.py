@@ -1,18 +1,20 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from sijill.audit.models import Action
 from sijill.audit.trail import record
 
-from .forms import UserAdminForm
+from .forms import AdminLoginForm, UserAdminForm
 from .models import User
 
 admin.site.site_header = admin.site.site_title = _("Sijill administration")
 admin.site.index_title = _("Users and roles")
 admin.site.site_url = "/"
+admin.site.login_form = AdminLoginForm  # under the same lockout as the site's login
 
 
 class ManageUsersOnly:
@@ -45,6 +47,15 @@ class UserAdmin(ManageUsersOnly, BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "role", "usable_password", "password1", "password2")}),
     )
 
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page for setting another user's password; a password set there is in the audit trail."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            record(Action.PASSWORD_RESET, request=request, target=user, target_id=user.get_username(),
+                   own=user.pk == request.user.pk)
+        return response
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -50,14 +50,3 @@ class User(AbstractUser):
         scope = self.governorate_scope
         return scope is None or governorate in scope
 
-
-class LoginAttempt(models.Model):
-    """One login attempt, kept to throttle guessing (per user name and per address)."""
-
-    username = models.CharField(max_length=150)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField()
-    succeeded = models.BooleanField()
-
-    class Meta:
-        indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip", "at"])]

@@ -1,4 +1,4 @@
-"""Every login, failed login and logout goes to the audit trail and to the login throttle."""
+"""Every login, failed login and logout goes to the audit trail (django-axes keeps its own count)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,15 @@ from django.dispatch import receiver
 from sijill.audit.models import Action
 from sijill.audit.trail import record
 
-from . import throttle
-
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    throttle.record(user.get_username(), throttle.client_ip(request), succeeded=True)
     record(Action.LOGIN, request=request, user=user)
 
 
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
-    throttle.record(username, throttle.client_ip(request), succeeded=False)
     record(Action.LOGIN_FAILED, request=request, actor=username or "anonymous")
 
 

@@ -29,6 +29,12 @@ class Action(models.TextChoices):
     DENIED = "denied", _("Access denied")
     VERIFY = "verify", _("Audit chain check")
     ADMIN_CHANGE = "admin_change", _("User administration")
+    PASSWORD_RESET = "password_reset", _("Password set by an administrator")
+    API_REFUSED = "api_refused", _("API request refused")
+    IMPORT_REFUSED = "import_refused", _("Import refused")
+    ALERT = "alert", _("Unusual activity")
+    BACKUP = "backup", _("Backup")
+    RESTORE = "restore", _("Restore from a backup")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from . import alerts
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -71,6 +72,8 @@ def record(action: str, *, request=None, user=None, actor: str | None = None, ta
                        details=canonical_json(details) if details else "",
                        ip=(ip or client_ip(request) or "")[:45])
     _append(entry, router.db_for_write(AuditEntry))
+    if action in alerts.rules():
+        alerts.check(entry, record)
     return entry
 
 

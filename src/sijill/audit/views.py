@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from sijill import spreadsheet
 from sijill.audit.access import requires
 from sijill.common.pages import page_number
 
+from . import alerts
 from .forms import TrailFilterForm
 from .models import Action, AuditEntry
 from .trail import record, verify
@@ -31,7 +31,8 @@ def trail(request):
     page = Paginator(entries, 50).get_page(page_number(request.GET))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                "alerts": alerts.recent()})
 
 
 @requires("browse_audit")
@@ -42,8 +43,7 @@ def export(request):
            filters=form.as_dict() if form.is_bound and form.is_valid() else {})
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = spreadsheet.csv_writer(response)
     writer.writerow(["seq", "at", "actor", "role", "action", "target_type", "target_id", "details", "ip",
                      "prev_hash", "hash"])
     for e in entries.iterator(chunk_size=2000):

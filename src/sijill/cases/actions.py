@@ -10,7 +10,7 @@ from sijill.accounts.models import User
 from sijill.registry import addresses
 from sijill.registry.models import Payment
 
-from . import checks, decisions, notices, recovery, referrals, workflow
+from . import checks, decisions, notices, recovery, referrals, replies, workflow
 from .forms import EntryForm, OutcomeForm, PlanForm, ReasonForm, ReferralForm, ReferralStatusForm, ResponseForm
 from .models import Case, CaseState, Recovery
 
@@ -44,7 +44,8 @@ def context(case: Case, user) -> dict:
     return {
         "case": case, "findings": findings,
         "events": case.events.select_related("actor"), "visits": case.visits.prefetch_related("photos"),
-        "notices": case.notices.all(), "recovery": owed, "balance": recovery.balance(owed) if owed else None,
+        "notices": case.notices.all(), "replies": case.replies.prefetch_related("attachments"),
+        "recovery": owed, "balance": recovery.balance(owed) if owed else None,
         "schedule": recovery.schedule(owed, workflow.today().replace(day=1)) if owed else [],
         "entries": owed.entries.select_related("recorded_by") if owed else [],
         "changes": case.enrolment_changes.select_related("enrolment"), "researchers": researchers,
@@ -65,7 +66,7 @@ def run(case: Case, action: str, request) -> str | None:
         return _("This action is not possible in the case's current state.")
     if action in DECIDING and not user.can("decide_cases"):
         return _("Your role does not decide cases.")
-    form = FORMS[action](request.POST, prefix=action) if action in FORMS else None
+    form = FORMS[action](request.POST, request.FILES, prefix=action) if action in FORMS else None
     if form is not None and not form.is_valid():
         return _("Check the form: %(errors)s") % {"errors": "; ".join(
             f"{k}: {' '.join(v)}" for k, v in form.errors.items())}
@@ -88,8 +89,11 @@ def _dispatch(case: Case, action: str, data: dict, request) -> None:
         workflow.propose(case, data["outcome"], actor=user, reason=data["reason"], request=request)
     elif action == "notice":
         notices.issue_notice(case, actor=user, request=request)
+    elif action == "response" and data["replied"]:
+        replies.record_reply(case, actor=user, text=data["text"], received_on=data["received_on"],
+                             channel=data["channel"], files=data["attachments"], request=request)
     elif action == "response":
-        workflow.response(case, actor=user, reason=data["reason"], replied=data["replied"], request=request)
+        workflow.response(case, actor=user, reason=data["reason"], replied=False, request=request)
     elif action == "decide":
         decisions.decide(case, data["outcome"], actor=user, reason=data["reason"], request=request)
     elif action == "close":

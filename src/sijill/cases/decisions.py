@@ -3,7 +3,8 @@
 Confirmed: the enrolments the findings name are suspended, except after a death (or a person recorded twice
 in one household), where the household's amount is recalculated without that member (and stops only when
 nobody is left); what was paid without right becomes a recovery. Cleared (also on appeal): every change the
-case made is undone and any balance still owed is written off.
+case made is undone and any balance still owed is written off. Confirmed again after a clearance: that
+write-off is reversed by a new entry (nothing in the ledger is edited), so the balance is owed again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ def decide(case: Case, outcome: str, *, actor, reason: str, request=None) -> Cas
                checks=checks.summary(case))
         if outcome == Outcome.CONFIRMED:
             _stop(case, actor, request)
-            recovery.open_recovery(case, actor=actor, until=workflow.today(), request=request)
+            owed = recovery.open_recovery(case, actor=actor, until=workflow.today(), request=request)
+            if owed is not None:  # confirmed again after a clearance: its write-off no longer stands
+                recovery.reverse_write_offs(owed, actor=actor, on=workflow.today(), request=request)
         else:
             _undo(case, actor, request)
             referrals.withdraw_open(case, actor=actor, request=request)

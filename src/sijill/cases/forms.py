@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sijill.identity import to_ascii_digits
 
-from .models import CONDITION_LABELS, CheckAnswer, EntryKind, Evidence, Outcome, RecoveryPlan, ReferralStatus
+from .models import (
+    CONDITION_LABELS,
+    CheckAnswer,
+    EntryKind,
+    Evidence,
+    Outcome,
+    RecoveryPlan,
+    ReferralStatus,
+    ReplyChannel,
+)
 from .referrals import recipients
 from .visits import CONDITIONS
 
@@ -20,11 +30,56 @@ class OutcomeForm(ReasonForm):
     outcome = forms.ChoiceField(label=_("Decision"), choices=EMPTY + Outcome.choices)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern): visit photos, a reply's documents."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return super().clean(data, initial)
+
+
 class ResponseForm(ReasonForm):
+    """The reply as the beneficiary gave it, or the end of the period without one."""
+
+    MAX_FILE_BYTES = 10 * 1024 * 1024
+
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
+                             required=False, help_text=_("When the period ended without a reply."))
     replied = forms.TypedChoiceField(label=_("The beneficiary's reply"), coerce=lambda v: v == "true",
                                      choices=[("true", _("The beneficiary replied")),
                                               ("false", _("The response period ended without a reply"))],
                                      widget=forms.RadioSelect)
+    text = forms.CharField(label=_("What the beneficiary said"), required=False, max_length=20000,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+    received_on = forms.DateField(label=_("Received on"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(label=_("How"), choices=[("", "—"), *ReplyChannel.choices], required=False)
+    attachments = MultipleFileField(label=_("Documents given with the reply"), required=False,
+                                    widget=MultipleFileInput(attrs={"multiple": True}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("replied"):
+            for name in ("text", "received_on", "channel"):
+                if not data.get(name):
+                    self.add_error(name, _("Needed when the beneficiary replied."))
+            if data.get("received_on") and data["received_on"] > timezone.localdate():
+                self.add_error("received_on", _("A reply cannot be received in the future."))
+        elif not data.get("reason"):
+            self.add_error("reason", _("Needed when the period ended without a reply."))
+        for upload in data.get("attachments") or []:
+            if upload.size > self.MAX_FILE_BYTES:
+                self.add_error("attachments", _("%(name)s is larger than 10 MB.") % {"name": upload.name})
+        return data
 
 
 class PlanForm(forms.Form):
@@ -33,7 +88,11 @@ class PlanForm(forms.Form):
 
 
 class EntryForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=EMPTY + EntryKind.choices)
+    """Money received or deducted. A write-off is never one person's entry: it follows from a clearance,
+    which the four-eyes rule already puts in two people's hands."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=EMPTY + [(k, label) for k, label in EntryKind.choices
+                                                      if k in (EntryKind.PAYMENT, EntryKind.DEDUCTION)])
     amount_iqd = forms.CharField(label=_("Amount (IQD)"), max_length=20,
                                  widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -44,23 +103,6 @@ class EntryForm(forms.Form):
         if not value.isdigit() or int(value) <= 0:
             raise forms.ValidationError(_("A whole number of dinars above zero."))
         return int(value)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several photos from the phone's camera or gallery (Django's documented pattern)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data]
-        return super().clean(data, initial)
 
 
 class VisitForm(forms.Form):

@@ -157,6 +157,43 @@ class VisitPhoto(models.Model):
     taken_at = models.DateTimeField(null=True, blank=True)
 
 
+class ReplyChannel(models.TextChoices):
+    IN_PERSON = "in_person", _("in person at the office")
+    LETTER = "letter", _("letter")
+    PHONE = "phone", _("phone")
+    HOTLINE = "hotline", _("the hotline")
+    RESEARCHER = "researcher", _("through the field researcher")
+    OTHER = "other", _("other")
+
+
+class Reply(models.Model):
+    """The beneficiary's reply to a notice, as they gave it: what they said, when, how, and the documents they
+    brought. The decider reads it before deciding; it is never a tick in a box."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="replies", verbose_name=_("case"))
+    received_on = models.DateField(_("received on"))
+    channel = models.CharField(_("how"), max_length=12, choices=ReplyChannel.choices)
+    text = models.TextField(_("what the beneficiary said"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+
+class ReplyAttachment(models.Model):
+    """A document the beneficiary gave with the reply (a court paper, a letter), kept under the data folder
+    and served only through a checked, audited view."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to="replies/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField()
+
+
 class Notice(models.Model):
     """A notice in Arabic sent to the beneficiary: what was found, from which source, the right to respond and
     to appeal, and the deadline."""
@@ -202,11 +239,13 @@ class EntryKind(models.TextChoices):
     PAYMENT = "payment", _("payment received")
     DEDUCTION = "deduction", _("deducted from a payment")
     WRITE_OFF = "write_off", _("written off")
+    REVERSAL = "reversal", _("write-off reversed")  # a confirmation again, after a clearance wrote it off
 
 
 class RecoveryEntry(models.Model):
-    """One movement on a recovery: money received, deducted or written off. The balance is the amount due
-    minus the sum of the entries."""
+    """One movement on a recovery: money received, deducted or written off, or a write-off reversed. The
+    balance is the amount due minus the entries, plus the reversals. Entries are never changed or removed:
+    a decision taken back is a new entry, so the ledger tells the whole story."""
 
     recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="entries",
                                  verbose_name=_("recovery"))

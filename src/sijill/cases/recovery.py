@@ -72,8 +72,26 @@ def share_findings(case) -> set[int]:
 
 
 def balance(recovery: Recovery) -> int:
-    received = recovery.entries.aggregate(s=Sum("amount_iqd"))["s"] or 0
-    return recovery.amount_due_iqd - received
+    taken = recovery.entries.exclude(kind=EntryKind.REVERSAL).aggregate(s=Sum("amount_iqd"))["s"] or 0
+    reversed_ = recovery.entries.filter(kind=EntryKind.REVERSAL).aggregate(s=Sum("amount_iqd"))["s"] or 0
+    return recovery.amount_due_iqd - taken + reversed_
+
+
+def reverse_write_offs(recovery: Recovery, *, actor, on: dt.date, request=None) -> list[RecoveryEntry]:
+    """A case cleared (its balance written off), then confirmed again on appeal: each clearance write-off still
+    standing gets its reversal entry, so the balance is owed again and the ledger shows why."""
+    reversed_refs = set(recovery.entries.filter(kind=EntryKind.REVERSAL).values_list("reference", flat=True))
+    made = []
+    for entry in recovery.entries.filter(kind=EntryKind.WRITE_OFF, reference="cleared").order_by("pk"):
+        reference = f"reverses #{entry.pk}"
+        if reference in reversed_refs:
+            continue
+        made.append(RecoveryEntry.objects.create(recovery=recovery, kind=EntryKind.REVERSAL,
+                                                 amount_iqd=entry.amount_iqd, on=on, reference=reference,
+                                                 recorded_by=actor))
+        record("recovery_entry", request=request, user=actor, target=recovery.case, kind=EntryKind.REVERSAL,
+               amount_iqd=entry.amount_iqd, on=on.isoformat(), reverses=entry.pk, balance_iqd=balance(recovery))
+    return made
 
 
 def open_recovery(case, *, actor, until: dt.date, request=None) -> Recovery | None:
@@ -116,8 +134,9 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 def add_entry(recovery: Recovery, kind: str, amount_iqd: int, on: dt.date, *, actor, reference: str = "",
               request=None) -> RecoveryEntry:
-    """A payment received, a deduction or a write-off; never more than the balance."""
-    if kind not in EntryKind.values:
+    """A payment received, a deduction or a write-off; never more than the balance. (Reversals are made by
+    ``reverse_write_offs`` only.)"""
+    if kind not in EntryKind.values or kind == EntryKind.REVERSAL:
         raise ValueError(f"unknown entry kind {kind!r}")
     if not isinstance(amount_iqd, int) or amount_iqd <= 0:
         raise ValueError(gettext("An amount is a whole number of dinars above zero."))

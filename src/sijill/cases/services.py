@@ -10,7 +10,7 @@ import uuid
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import router, transaction
-from django.db.models import CharField, Min, OuterRef, Subquery, Value
+from django.db.models import CharField, Count, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from sijill.audit.trail import record
 from sijill.common.bulk import db_now, upsert
 from sijill.eligibility.models import Finding
 
+from . import workflow
 from .models import Case, CaseEvent, CaseState
 
 SOURCES = ("cycle", "tip", "duplicate", "civil_registry")
@@ -61,6 +62,7 @@ def open_or_join_case(person, *, source: str, actor, reason: str, findings=()) -
             for finding in findings:
                 finding.case = case
             _earliest_effective_date(case)
+            workflow.reverify(case, actor=_user(actor), findings=len(findings))
     return case
 
 
@@ -119,6 +121,9 @@ def open_cases_for_persons(persons, *, source: str, actor, reason: str,
         for chunk in _chunks(created):
             Case.objects.using(using).filter(pk__in=chunk).update(
                 reference=Concat(Value(prefix), LPad(Cast("id", CharField()), 7, Value("0"))))
+        revisit = {pk: person for person, (pk, state) in joined.items() if state in workflow.REVISIT}
+        arriving = dict(Finding.objects.using(using).filter(person_id__in=list(revisit.values()), case__isnull=True)
+                        .order_by().values("person_id").annotate(n=Count("id")).values_list("person_id", "n"))
         open_case = (Case.objects.filter(person=OuterRef("person")).exclude(state=CaseState.CLOSED)
                      .order_by("-opened_at", "-pk").values("pk")[:1])
         for chunk in _chunks(persons):
@@ -128,6 +133,8 @@ def open_cases_for_persons(persons, *, source: str, actor, reason: str,
                     .annotate(first=Min("effective_date")).values("first"))
         for chunk in _chunks(created + [pk for pk, _ in joined.values()]):
             Case.objects.using(using).filter(pk__in=chunk, outcome="").update(effective_date=Subquery(earliest))
+        for case in Case.objects.using(using).filter(pk__in=[pk for pk, p in revisit.items() if arriving.get(p)]):
+            workflow.reverify(case, actor=_user(actor), findings=arriving[case.person_id])
     return len(created), len(joined)
 
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("visits/<int:pk>/", views.visit_form, name="visit"),
     path("visits/upload/", views.visit_upload, name="visit_upload"),
     path("photos/<int:pk>/", views.photo, name="photo"),
+    path("replies/documents/<int:pk>/", views.reply_attachment, name="reply_attachment"),
 ]

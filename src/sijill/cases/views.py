@@ -20,7 +20,7 @@ from sijill.registry import addresses
 from . import actions, checks, notices, visits
 from .assignment import assign_open_cases
 from .forms import VisitForm
-from .models import Case, CaseState, Notice, Visit, VisitPhoto
+from .models import Case, CaseState, Notice, ReplyAttachment, Visit, VisitPhoto
 from .queries import case_for, cases_for, round_of_visits
 
 
@@ -141,3 +141,13 @@ def photo(request, pk: int):
     record(Action.VIEW_PERSON, request=request, target=item.visit.case.person, case=item.visit.case.reference,
            what="visit photo", photo=item.pk)
     return FileResponse(item.image.open("rb"))
+
+
+@requires("work_cases")
+def reply_attachment(request, pk: int):
+    """A document the beneficiary gave with a reply: for a caseworker of the case's governorate, audited."""
+    item = get_object_or_404(ReplyAttachment.objects.select_related("reply__case__person"), pk=pk)
+    case_for(request, item.reply.case_id)
+    record(Action.VIEW_PERSON, request=request, target=item.reply.case.person, case=item.reply.case.reference,
+           what="reply document", document=item.pk)
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name)

@@ -3,9 +3,10 @@
     opened -> assigned -> visited -> proposed -> notice_sent -> response -> decided -> closed
                                         \\________ cleared after the visit ______/      appeal -> response
 
-No path reaches a decision without a visit (``visited`` is reached only by a visit report), and no
-confirmation without the response period: ``notice_sent -> response`` needs the beneficiary's reply or the
-end of the period the notice gave. Clearing, which takes nothing from anyone, may follow the visit at once.
+No path reaches a decision without a visit (``visited`` is reached only by a visit report), no decision is
+taken by the person who proposed it (four eyes), and no confirmation without the response period:
+``notice_sent -> response`` needs the beneficiary's reply or the end of the period the notice gave.
+Clearing, which takes nothing from anyone, may follow the visit at once.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ S = CaseState
 ALLOWED = {
     S.OPENED: {S.ASSIGNED},
     S.ASSIGNED: {S.ASSIGNED, S.VISITED},
-    S.VISITED: {S.PROPOSED},
-    S.PROPOSED: {S.NOTICE_SENT, S.DECIDED},
-    S.NOTICE_SENT: {S.RESPONSE},
-    S.RESPONSE: {S.DECIDED},
+    # back to a visit: new findings joined the case after its visit (see ``reverify``)
+    S.VISITED: {S.PROPOSED, S.ASSIGNED},
+    S.PROPOSED: {S.NOTICE_SENT, S.DECIDED, S.ASSIGNED},
+    S.NOTICE_SENT: {S.RESPONSE, S.ASSIGNED},
+    S.RESPONSE: {S.DECIDED, S.ASSIGNED},
     S.DECIDED: {S.CLOSED, S.RESPONSE},
     S.CLOSED: {S.RESPONSE},
 }
@@ -87,6 +89,23 @@ def assign(case: Case, researcher, *, actor, reason: str, request=None) -> CaseE
                     due_on=today() + dt.timedelta(days=visit_days()), researcher=researcher.get_username())
 
 
+REVISIT = (S.VISITED, S.PROPOSED, S.NOTICE_SENT, S.RESPONSE)
+
+
+def reverify(case: Case, *, actor, findings: int, request=None) -> CaseEvent | None:
+    """New findings joined a case whose visit did not verify them: the case goes back to its researcher for a
+    visit of its own, and the proposal (and any notice's period) starts again after it. A decision never
+    covers a finding nobody verified."""
+    if case.state not in REVISIT:
+        return None
+    if case.assigned_to_id is None:
+        raise TransitionError(gettext("The case has no field researcher to visit again."))
+    case.proposed_outcome = ""
+    return move(case, S.ASSIGNED, actor=actor, request=request,
+                reason=_("%(n)d new findings joined the case after its visit: they need their own visit") % {
+                    "n": findings}, due_on=today() + dt.timedelta(days=visit_days()), new_findings=findings)
+
+
 def visited(case: Case, visit, *, request=None) -> CaseEvent:
     """The researcher's report arrived: the case may now be proposed for a decision."""
     return move(case, S.VISITED, actor=visit.researcher, request=request, reason=_("visit report received"),
@@ -108,12 +127,14 @@ def notice_sent(case: Case, notice, *, actor, request=None) -> CaseEvent:
                 notice=notice.reference)
 
 
-def response(case: Case, *, actor, reason: str, replied: bool, request=None) -> CaseEvent:
-    """The beneficiary replied (any time in the period), or the period ended without a reply."""
+def response(case: Case, *, actor, reason: str, replied: bool, request=None, reply=None) -> CaseEvent:
+    """The beneficiary replied (any time in the period), or the period ended without a reply. A reply recorded
+    through ``replies.record_reply`` is named here (its text, date, channel and documents are on the case)."""
     if case.state == S.NOTICE_SENT and not replied and case.due_on and today() <= case.due_on:
         raise TransitionError(gettext("The response period runs until %(day)s: wait for its end or record the "
                                       "beneficiary's reply.") % {"day": case.due_on})
-    return move(case, S.RESPONSE, actor=actor, reason=reason, request=request, replied=replied)
+    extra = {"reply": reply.pk, "channel": reply.channel, "attachments": reply.attachments.count()} if reply else {}
+    return move(case, S.RESPONSE, actor=actor, reason=reason, request=request, replied=replied, **extra)
 
 
 def decide(case: Case, outcome: str, *, actor, reason: str, request=None) -> CaseEvent:
@@ -123,11 +144,20 @@ def decide(case: Case, outcome: str, *, actor, reason: str, request=None) -> Cas
     if outcome == Outcome.CONFIRMED and (case.state == S.PROPOSED or not case.notices.exists()):
         # also after an appeal against a clearance taken straight after the visit: no notice was ever sent
         raise TransitionError(gettext("A confirmation needs a notice and its response period."))
+    if proposer(case) == getattr(actor, "pk", actor):
+        raise TransitionError(gettext("Whoever proposed the decision cannot take it: another person decides "
+                                      "(four eyes)."))
     with transaction.atomic(using=router.db_for_write(Case)):
         case.outcome = outcome
         case.decided_by, case.decided_at = actor, timezone.now()
         return move(case, S.DECIDED, actor=actor, reason=reason, request=request, outcome=outcome,
                     due_on=today() + dt.timedelta(days=appeal_days()))
+
+
+def proposer(case: Case) -> int | None:
+    """Who proposed the decision now due (the latest proposal): the one person who may not take it. A stop, a
+    recovery and a write-off (a clearance writes off what is owed) all follow from the decision."""
+    return case.events.filter(to_state=S.PROPOSED).order_by("-pk").values_list("actor_id", flat=True).first()
 
 
 def close(case: Case, *, actor, reason: str, request=None) -> CaseEvent:

@@ -89,7 +89,7 @@ class EstablishmentForm(forms.ModelForm):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(FoldedForm(data).data if data is not None else None, *args, **kwargs)
-        self.fields["sector"].choices = Sector.choices
+        self.fields["sector"].choices = [("", "—"), *Sector.choices]  # nothing chosen for the employer
 
 
 class DecisionForm(forms.Form):

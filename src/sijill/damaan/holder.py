@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sijill.tabular import write_csv
+from sijill.spreadsheet import write_csv
 
 from .models import DeclarationLine, Employment
 

@@ -29,6 +29,10 @@ from django.utils.translation import gettext as _
 from sijill.pprl.format.package import ENCODINGS, MANIFEST, SIGNATURE
 
 MAX_MEMBERS = 8
+# A package is Parquet, compressed already: its archive never unpacks to many times its own size. A bomb does,
+# so the bound is this ratio of the archive's size (plus room for a small package), within the server's limit.
+MAX_RATIO = 20
+SMALL_PACKAGE = 16 << 20
 PACKAGE_FILES = (MANIFEST, SIGNATURE, ENCODINGS)
 # what a damaged, cut short, encrypted or oddly compressed archive raises while it is read
 _DAMAGED = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, NotImplementedError,
@@ -48,7 +52,9 @@ class Unpacked:
 
 
 def unpack(archive: Path, into: Path, max_bytes: int) -> Unpacked:
-    """Unpack ``archive`` (tar or zip) into the empty folder ``into``."""
+    """Unpack ``archive`` (tar or zip) into the empty folder ``into``, refusing it as soon as what it unpacks
+    to passes ``max_bytes`` or ``MAX_RATIO`` times its own size."""
+    max_bytes = min(max_bytes, Path(archive).stat().st_size * MAX_RATIO + SMALL_PACKAGE)
     try:
         _unpack_members(archive, into, max_bytes)
     except _DAMAGED:
@@ -80,7 +86,7 @@ def unpack(archive: Path, into: Path, max_bytes: int) -> Unpacked:
 def _unpack_members(archive: Path, into: Path, max_bytes: int) -> None:
     if tarfile.is_tarfile(archive):
         with tarfile.open(archive) as tar:
-            _extract(_tar_members(tar), into, max_bytes)
+            _extract(_tar_members(tar, max_bytes), into, max_bytes)
     elif zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as zf:
             _extract(_zip_members(zf), into, max_bytes)
@@ -112,11 +118,14 @@ def _checked(name: str) -> str:
     return str(path)
 
 
-def _tar_members(tar: tarfile.TarFile) -> list:
-    members = []
+def _tar_members(tar: tarfile.TarFile, max_bytes: int) -> list:
+    members, declared = [], 0
     for count, m in enumerate(tar, 1):  # one header at a time: millions of empty members stop here, early
         if count > 2 * MAX_MEMBERS:  # the files and, at most, a folder each
             raise ArchiveError(_("it holds %(n)d files, more than a package archive can.") % {"n": count})
+        declared += m.size  # reading the next header decompresses this member's data: stop before that
+        if declared > max_bytes:
+            raise ArchiveError(_("it is larger, unpacked, than the size allowed."))
         if m.isdir():
             continue
         if not m.isfile():

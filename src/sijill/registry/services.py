@@ -41,7 +41,10 @@ def import_upload(upload, schema: str, user, request=None) -> ImportResult:
         with open(path, "wb") as f:
             for chunk in upload.chunks():
                 f.write(chunk)
-        return import_file(path, schema, user=user, workers=1, audit_request=request)
+        try:
+            return import_file(path, schema, user=user, workers=1, audit_request=request)
+        except ValueError as e:  # FileFormatError and SchemaError too: name the file as the user knows it
+            raise type(e)(str(e).replace(str(path), upload.name)) from None
 
 
 def overview() -> dict:

@@ -3,8 +3,6 @@ written to the audit trail."""
 
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -13,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from sijill import spreadsheet
 from sijill.audit.access import deny, requires
 from sijill.audit.models import Action
 from sijill.audit.trail import record
@@ -74,7 +73,7 @@ def import_page(request):
             result = services.import_upload(form.cleaned_data["file"], form.cleaned_data["schema"], request.user,
                                             request)
         except (FileFormatError, SchemaError, ValueError) as e:
-            form.add_error("file", str(e))
+            form.add_error("file", _("This file cannot be imported: %(reason)s") % {"reason": e})
         else:
             messages.success(request, _("Imported %(n)d rows.") % {"n": result.imported})
             return redirect("registry:import_run", pk=result.run_id)
@@ -94,8 +93,7 @@ def import_issues_csv(request, pk: int):
     record(Action.EXPORT, request=request, target=run, what="import problems", rows=run.issues.count())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-problems.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = spreadsheet.csv_writer(response)
     writer.writerow(["file", "row", "field", "value", "reason", "action"])
     for i in run.issues.iterator():
         writer.writerow([run.file_name, i.row, i.field, i.value, i.reason,
@@ -149,8 +147,7 @@ def overview(request):
         record(Action.EXPORT, request=request, what="registry overview", rows=len(figures["rows"]))
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="registry-overview.csv"'
-        response.write("\ufeff")
-        writer = csv.DictWriter(response, fieldnames=list(figures["rows"][0]) if figures["rows"] else ["governorate"])
+        writer = spreadsheet.DictWriter(response, list(figures["rows"][0]) if figures["rows"] else ["governorate"])
         writer.writeheader()
         writer.writerows(figures["rows"])
         return response

@@ -8,6 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from sijill.spreadsheet import text_cells
+
 from .tables import Table
 
 FORMATS = {"count": "#,##0", "iqd": "#,##0", "percent": "0.0"}
@@ -26,9 +28,11 @@ def workbook(tables: list[Table], title: str, rtl: bool = True) -> bytes:
         sheet.append([c.label for c in table.columns])
         for cell in sheet[2]:
             cell.font = bold
+        text_cells([sheet["A1"], *sheet[2]])
         rows = [*table.rows, table.total] if table.total else table.rows
         for row in rows:
             sheet.append(table.cells(row))
+            text_cells(sheet[sheet.max_row])
             for column, cell in zip(table.columns, sheet[sheet.max_row], strict=True):
                 if column.numeric:
                     cell.number_format = FORMATS[column.kind]

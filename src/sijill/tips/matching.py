@@ -3,6 +3,7 @@ ranked by how many of the caller's details agree. The operator confirms one; not
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +50,9 @@ def normalized_governorate(text: str) -> str:
         return ""
 
 
+SUBJECT_KEY_LENGTH = 200  # Tip.subject_key's column
+
+
 def subject_key(name: str, national_id: str, governorate: str) -> str:
     """What two tips about the same subject share: the national ID, else the full name keys and governorate."""
     nid = normalized_national_id(national_id)
@@ -56,7 +60,9 @@ def subject_key(name: str, national_id: str, governorate: str) -> str:
         return f"nid:{nid}"
     keys = _name_keys(name)
     if keys and keys["given_key"] and keys["father_key"] and keys["grandfather_key"]:
-        return f"name:{keys['given_key']} {keys['father_key']} {keys['grandfather_key']}|{governorate}"
+        key = f"name:{keys['given_key']} {keys['father_key']} {keys['grandfather_key']}|{governorate}"
+        # a name as long as the form allows would not fit the column: its digest groups the same way
+        return key if len(key) <= SUBJECT_KEY_LENGTH else "name#" + hashlib.sha256(key.encode()).hexdigest()
     return ""
 
 

@@ -4,6 +4,10 @@ repository: ``SIJILL_TIPS_KEY_FILE``, or ``SIJILL_DATA_DIR/keys/tips.key``.
 
 The public key and its fingerprint are also kept in the database (``TipKey``), so that tips can still be
 sealed on a server that does not hold the private key (the key may live only on the tip officers' server).
+
+Rotation (``rotate_key``, ``sijill tips rotate-key``): a new key seals the tips from then on; the old private
+key is kept beside the current one as ``tips.key.<fingerprint>`` (0600), so every older tip still opens with the
+key it was sealed to.
 """
 
 from __future__ import annotations
@@ -69,11 +73,35 @@ def seal(details: dict) -> tuple[bytes, str]:
     return SealedBox(public).encrypt(plain), print_
 
 
+def retired_path(print_: str) -> Path:
+    """Where a rotated-out private key is kept, beside the current one."""
+    return key_path().with_name(f"{key_path().name}.{print_}")
+
+
+def rotate_key() -> tuple[str, str]:
+    """A new tips key for new tips; the current one is kept as a retired key. Returns (old, new) fingerprints."""
+    path = key_path()
+    if not path.exists():
+        raise KeyUnavailable("the tips key is not on this server: nothing to rotate (sijill tips init-key)")
+    old = fingerprint(_load_private(path).public_key)
+    retired = retired_path(old)
+    if not retired.exists():
+        with create_private(retired) as f:
+            f.write(path.read_text(encoding="ascii"))
+    secret = PrivateKey.generate()
+    with create_private(path, exclusive=False) as f:
+        f.write(secret.encode(HexEncoder).decode() + "\n")
+    _register(secret.public_key)
+    return old, fingerprint(secret.public_key)
+
+
 def unseal(ciphertext: bytes, sealed_with: str) -> dict:
     path = key_path()
     if not path.exists():
         raise KeyUnavailable("the tips key is not on this server")
     secret = _load_private(path)
+    if fingerprint(secret.public_key) != sealed_with and retired_path(sealed_with).exists():
+        secret = _load_private(retired_path(sealed_with))  # a tip sealed before a rotation
     if fingerprint(secret.public_key) != sealed_with:
         raise KeyUnavailable(f"this tip was sealed with key {sealed_with}, not with the key on this server")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 
 class DefaultLanguageMiddleware:
@@ -22,4 +22,19 @@ class DefaultLanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
+        return response
+
+
+class NoStoreMiddleware:
+    """Pages and API answers are never kept by a browser's or a proxy's cache: nearly all of them show someone's
+    personal data, and a shared office computer's back button or disk cache must not show it to the next user.
+    Static assets are answered by WhiteNoise before this runs, and stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            add_never_cache_headers(response)
         return response

@@ -40,11 +40,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "sijill.web",
+    "axes",
+    "django_zxcvbn_password_validator",  # its Arabic messages
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "sijill.web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sijill.web.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout response
 ]
 
 ROOT_URLCONF = "sijill.web.urls"
@@ -90,10 +94,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Strength as an attacker guesses it (repeats, keyboard runs, dates, names, l33t), not only length.
+    {"NAME": "django_zxcvbn_password_validator.ZxcvbnPasswordValidator"},
 ]
+PASSWORD_MINIMAL_STRENGTH = 3  # zxcvbn's score 0-4: 3 is "safely unguessable" against an online attack
+PASSWORD_EXTRA_DICTIONARY = ["sijill", "سجل", "molsa", "iraq", "العراق", "baghdad", "بغداد", "ministry", "وزارة"]
 LOGIN_MAX_FAILURES = config.env_int("SIJILL_LOGIN_MAX_FAILURES")
 LOGIN_LOCKOUT_MINUTES = config.env_int("SIJILL_LOGIN_LOCKOUT_MINUTES")
 BEHIND_PROXY = config.env_bool("SIJILL_BEHIND_PROXY")
+# The lockout: django-axes guards every login path (this site's and /admin/), per user name and per address.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "sijill.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "sijill.accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "sijill.accounts.lockout.cool_off"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends with its window, however often tried
+AXES_CLIENT_IP_CALLABLE = "sijill.audit.trail.client_ip"
+AXES_LOCKOUT_CALLABLE = "sijill.accounts.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False  # its records hold attempted user names; the audit trail is where logins are read
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 
 HTTPS = config.env_bool("SIJILL_HTTPS", default=PRODUCTION)
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # server-side: a logout ends the session everywhere

@@ -7,7 +7,6 @@ so memory stays bounded by the batch size whatever the file size.
 from __future__ import annotations
 
 import contextlib
-import csv
 import gc
 import math
 import multiprocessing
@@ -25,6 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from sijill import spreadsheet
 from sijill.files import create_private
 from sijill.identity import IDENTITY_VERSION
 
@@ -127,8 +127,8 @@ class _Sink:
         self._err_tmp = self._private(self._errors_path.with_name(self._errors_path.name + ".partial"))
         self._map = pacsv.CSVWriter(str(self._map_tmp), pa.schema(
             [("ref", pa.string()), ("record_id", pa.string()), ("row", pa.int64()), ("dummy", pa.bool_())]))
-        self._err_file = open(self._err_tmp, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        self._err = csv.DictWriter(self._err_file, fieldnames=ERROR_COLUMNS)
+        self._err_file = open(self._err_tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self._err = spreadsheet.DictWriter(self._err_file, list(ERROR_COLUMNS))  # BOM; imported values as text
         self._err.writeheader()
 
     @staticmethod

@@ -21,12 +21,14 @@ from pathlib import Path
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from sijill import faults
 from sijill.common.bulk import ensure_indexes, indexes_built_after
-from sijill.tabular import ROW, TableSource, read_batches, write_csv
+from sijill.spreadsheet import write_csv
+from sijill.tabular import ROW, FileFormatError, TableSource, read_batches
 
 from ..models import ImportIssue, ImportRun, ImportStatus, Person
 from .rows import Issue, Parsed, work
-from .schema import Schema, load_schema
+from .schema import Schema, SchemaError, load_schema
 from .writers import WRITERS
 
 REPORT_COLUMNS = ["file", "row", "field", "value", "reason", "action"]
@@ -76,9 +78,15 @@ def import_file(path: Path | str, schema: str | Schema, *, actor: str = "cli", u
 
     started = time.perf_counter()
     path = Path(path)
-    schema = schema if isinstance(schema, Schema) else load_schema(schema)
-    source = read_batches(path, batch_rows=batch_rows)
-    columns = schema.columns(source.header, path)
+    try:
+        schema = schema if isinstance(schema, Schema) else load_schema(schema)
+        source = read_batches(path, batch_rows=batch_rows)
+        columns = schema.columns(source.header, path)
+    except (FileFormatError, SchemaError, ValueError) as e:  # refused before anything is written: audited too
+        record(Action.IMPORT_REFUSED, request=audit_request, user=user, actor=None if user else actor,
+               target_type="import", target_id=path.name, file=path.name,
+               schema=getattr(schema, "name", schema), reason=str(e).replace(str(path), path.name)[:500])
+        raise
     target = schema.name if schema.name in WRITERS else _writer_for(schema)
     alias = router.db_for_write(Person)
     run = ImportRun.objects.using(alias).create(schema=schema.name, file_name=path.name[:255],
@@ -99,6 +107,7 @@ def import_file(path: Path | str, schema: str | Schema, *, actor: str = "cli", u
         record(Action.IMPORT, **audit, status="failed", error=str(e)[:500])
         raise
     result.seconds = time.perf_counter() - started
+    faults.point("import.before_finish")
     _finish(run, result, ImportStatus.DONE, "", alias)
     record(Action.IMPORT, **audit, rows=result.rows_read, created=result.created, updated=result.updated,
            rejected=result.rejected, values_left_empty=result.values_dropped)
@@ -128,6 +137,7 @@ def _run(source: TableSource, schema: Schema, columns, target: str, workers: int
             issues += [Issue(r, f, v, reason, True) for r, f, v, reason in refused]
             issues.sort(key=lambda i: i.row)  # the report reads in file order
             _save_issues(run, issues, alias)
+        faults.point("import.batch_written")
         result.rows_read += parsed.read + len(unsplit)
         result.created += created
         result.updated += updated
