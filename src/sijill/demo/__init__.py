@@ -80,12 +80,24 @@ def run_demo(workdir: Path, console: Console, persons: int = DEMO_PERSONS, serve
         from .survey import run_survey
 
         figures["survey"] = run_survey(console)
+
+        console.print("\n[bold]8. The electronic ration card: cards imported, members linked to the national card, "
+                      "the dead and emigrated blocked with due process[/bold]")
+        from sijill.exchange import storage
+        from sijill.pprl.format.keyfiles import HOLDER_PUBLIC
+
+        from .hub import trust_registry
+        from .ration import run_ration
+
+        figures["ration"] = run_ration(
+            workdir, console, persons, DEMO_SEED,
+            on_cycle_open=lambda: trust_registry(hub, storage.registry_keys_dir() / HOLDER_PUBLIC))
         figures["batch_seconds"] = round(time.monotonic() - started, 1)
         write_summary(workdir, figures)
         console.print(f"  batch part done in {figures['batch_seconds']:.0f} s; the figures in "
                       f"{workdir / 'summary.json'}")
 
-        console.print("\n[bold]8. The web system (Arabic, right to left; English on request)[/bold]")
+        console.print("\n[bold]9. The web system (Arabic, right to left; English on request)[/bold]")
         _serve(data_dir, console, serve=serve, port=port)
     finally:
         hub.stop()

@@ -134,11 +134,18 @@ def hub_packages(cycle: Cycle) -> list[HubPackage]:
 
 
 def send_registry_package(cycle: Cycle, package_dir: Path) -> dict:
-    """Send the registry's package folder to the hub, without its map (the map never leaves the registry)."""
+    """Send the registry's package folder to the hub, without its map (the map never leaves the registry), and
+    with its linkage schema when the cycle's registry encodes with one other than the shipped registry schema."""
+    from sijill.pprl.format.schema import EXAMPLE
+
+    from .registries import get as get_registry
+
+    declared = get_registry(cycle.registry).schema
+    schema = None if declared.startswith(EXAMPLE) else Path(declared)
     with tempfile.TemporaryDirectory(prefix="to-hub-", dir=storage.incoming_dir()) as tmp:
         archive = Path(tmp) / "registry.tar"
         with open(archive, "wb") as f:
-            pack(package_dir, f)
+            pack(package_dir, f, schema=schema)
         answer = client().upload(cycle.code, archive)
     if answer.get("status") != "accepted":
         raise HubError(422, "package.refused", answer.get("reason", "refused"))

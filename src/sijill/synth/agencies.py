@@ -50,6 +50,8 @@ PREFIXES = {
     "licences": "LIC",
     "ration": "MOT",
     "insured": "SSF",
+    "ration_cards": "MOT-M",
+    "national_cards": "MOI-N",
 }
 
 

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "sijill.tips",
     "sijill.reports",
     "sijill.api",
+    "sijill.ration",
     "sijill.damaan",
     "sijill.survey",
     "ninja",  # its docs page's scripts and styles, served from the install (no CDN)

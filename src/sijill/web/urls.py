@@ -24,6 +24,7 @@ urlpatterns = [
     path("tips/", include("sijill.tips.urls")),
     path("reports/", include("sijill.reports.urls")),
     path("api/", include("sijill.api.urls")),
+    path("ration/", include("sijill.ration.urls")),
     path("damaan/", include("sijill.damaan.urls")),
     path("survey/", include("sijill.survey.urls")),
     path(".well-known/jwks.json", jwks_view, name="jwks"),
