@@ -26,7 +26,7 @@ class SignInForm(forms.Form):
 
 
 class ChangeForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Request"), choices=RequestKind.choices)
+    kind = forms.ChoiceField(label=_("Request"), choices=[("", "—"), *RequestKind.choices])  # the head chooses
     member = forms.TypedChoiceField(label=_("Person on the card"), coerce=int, required=False, empty_value=None)
     given = forms.CharField(label=_("Name"), max_length=100, required=False)
     father = forms.CharField(label=_("Father's name"), max_length=100, required=False)
@@ -41,8 +41,8 @@ class ChangeForm(forms.Form):
 
     def __init__(self, *args, card=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].choices = [("", "—")] + [
-            (m.pk, m.full_name) for m in card.members.exclude(status="removed").order_by("pk")]
+        members = card.members.exclude(status="removed").order_by("pk") if card is not None else []
+        self.fields["member"].choices = [("", "—")] + [(m.pk, m.full_name) for m in members]
 
     def clean_birth_date(self):
         return ascii_digits(self.cleaned_data["birth_date"]).strip()
