@@ -14,6 +14,7 @@ from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from sijill.common.signature import drawn_signature
 from sijill.registry import addresses
 
 from . import checks, workflow
@@ -106,7 +107,7 @@ def submit(case: Case, researcher, data: dict, photos=(), request=None) -> tuple
                                                                                                  "on"),
                   living_conditions=condition, latitude=_coordinate(data.get("latitude"), 90),
                   longitude=_coordinate(data.get("longitude"), 180), recommendation=recommendation,
-                  signature=_signature(data.get("signature")), submitted_at=timezone.now())
+                  signature=drawn_signature(data.get("signature"), VisitRefused), submitted_at=timezone.now())
     try:
         with transaction.atomic(using=router.db_for_write(Visit)):
             visit.save()
@@ -126,15 +127,6 @@ def _keep_location(case: Case, visit: Visit) -> None:
     if household is not None and visit.latitude is not None and visit.longitude is not None:
         addresses.record_location(household, visit.latitude, visit.longitude, on=visit.visited_at.date(),
                                   source=f"زيارة ميدانية {case.reference}")
-
-
-def _signature(value) -> str:
-    text = str(value or "")
-    if text and not text.startswith("data:image/png;base64,"):
-        raise VisitRefused(gettext("The signature must be drawn on the form."))
-    if len(text) > 500_000:
-        raise VisitRefused(gettext("The signature is too large."))
-    return text
 
 
 def _when(value) -> dt.datetime:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from PIL import Image, UnidentifiedImageError
 
 from sijill.audit.trail import record
+from sijill.common.signature import drawn_signature
 from sijill.eligibility.models import Finding
 
 from . import dueprocess, monitoring, xlsform
@@ -75,7 +76,7 @@ def submit(target: Target, researcher, data: dict, photos=(), request=None) -> t
         form_version=questionnaire.version, answers=answers, members=len(answers.get("members") or []),
         started_at=started, ended_at=ended, start_lat=_coordinate(data.get("start_lat"), 90),
         start_lon=_coordinate(data.get("start_lon"), 180), end_lat=_coordinate(data.get("end_lat"), 90),
-        end_lon=_coordinate(data.get("end_lon"), 180), signature=_signature(data.get("signature")),
+        end_lon=_coordinate(data.get("end_lon"), 180), signature=drawn_signature(data.get("signature"), Refused),
         answers_digest=digest(questionnaire.spec, answers))
     score(interview, save=False)
     try:
@@ -154,15 +155,6 @@ def _coordinate(value, limit: int) -> float | None:
     if not abs(number) <= limit:
         raise Refused(gettext("The GPS position is out of range."))
     return round(number, 6)
-
-
-def _signature(value) -> str:
-    text = str(value or "")
-    if text and not text.startswith("data:image/png;base64,"):
-        raise Refused(gettext("The signature must be drawn on the form."))
-    if len(text) > 500_000:
-        raise Refused(gettext("The signature is too large."))
-    return text
 
 
 def _when(value) -> dt.datetime:
