@@ -217,6 +217,18 @@ def _swapped(swap: str | None, label: str) -> tuple[Level, ...]:
     return (Level("name.swapped", label, f"{swap}_l = {swap}_r"),) if swap else ()
 
 
+SALT = "given_name_salt"  # the salt of a given name's encodings (``Hardening.salt_given_name``)
+
+
+def _not_compared(present: set[str] | None) -> tuple[Level, ...]:
+    """Given names salted with different fathers' or grandfathers' names cannot be compared: neutral, as a
+    missing name is (the father's and grandfather's own comparisons weigh their disagreement)."""
+    if present is not None and SALT not in present:
+        return ()
+    return (NullLevel("name.not_compared", "not compared (salted with another father or grandfather)",
+                      f"{SALT}_l <> {SALT}_r"),)
+
+
 @dataclass(frozen=True)
 class NamePart(Field):
     """One part of the name (given, father's, grandfather's, surname, mother's): exact, canonical and
@@ -241,6 +253,9 @@ class NamePart(Field):
                         (f"{f}_alt_skeleton", TOKEN, f"skeleton token of {f} in the other reading")]
         out.append((f"{f}_bloom", pa.binary(spec.bloom_bytes),
                     f"Bloom filter of the character {spec.bloom.qgram}-grams of {f}"))
+        if f == "given_name" and spec.hardening.salt_given_name:
+            out.append((SALT, TOKEN, "token of the father's and grandfather's name skeletons that key the given "
+                                     "name's tokens and filter (equal given names compare only under equal salts)"))
         return out
 
     def key_columns(self, spec: EncodingSpec) -> list[Column]:
@@ -266,7 +281,8 @@ class NamePart(Field):
                       exact("name.skeleton", f"{f}_skeleton", "skeleton (cross-script)"),
                       dice("name.dice_high", bloom, 0.85, "similar spelling (Dice >= 0.85)"),
                       dice("name.dice_near", bloom, 0.7, "near spelling (Dice >= 0.7)"),
-                      *(_swapped(swap, "written as the surname (swapped)") if f == "given_name" else ()))
+                      *(_swapped(swap, "written as the surname (swapped)") if f == "given_name" else ()),
+                      *(_not_compared(present) if f == "given_name" else ()))
         elif f == "surname":
             levels = (*head,
                       exact("name.no_article", "surname_key", "same family name without ال / البو"),
