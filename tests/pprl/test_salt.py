@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,8 @@ from sijill.pprl.holder import HolderKeys, init_keys
 from sijill.pprl.holder.salt import Salter
 from sijill.pprl.holder.tokens import dice
 
-CASES = list(csv.DictReader(open(Path(__file__).parent / "salt_cases.csv", encoding="utf-8")))
+with open(Path(__file__).parent / "salt_cases.csv", encoding="utf-8") as f:
+    CASES = list(csv.DictReader(f))
 GIVEN = next(c for c in NAMES.comparisons() if c.name == "given_name")
 
 
@@ -53,7 +55,7 @@ def level(a: dict, b: dict) -> str:
     cases = " ".join(f"WHEN {lv.sql} THEN '{lv.code}'" for lv in GIVEN.levels if lv.sql != "ELSE")
     sql = f"SELECT CASE {cases} ELSE '{GIVEN.levels[-1].code}' END FROM t"
     con = duckdb.connect()
-    con.register("t", __import__("pyarrow").Table.from_pylist([values]))
+    con.register("t", pa.Table.from_pylist([values]))
     return con.execute(sql).fetchone()[0]
 
 
