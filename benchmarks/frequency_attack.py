@@ -19,8 +19,19 @@ name once canonicalised):
 - blocking given+year: block tokens of (given-name skeleton, birth year) ranked against the product of the
   public name list and the file's own birth-year distribution (generous: census age pyramids are public);
   a guess is right when its skeleton is the record's (a skeleton may stand for two close names).
-- "exact frequencies": tokens and clusters ranked against the file's own name frequencies, as if the
-  public list were perfect: the worst case, bounding what better statistics would give an attacker.
+- within salt groups: when the given name is salted (``hardening.salt_given_name``), equal names share a
+  token or filter only within one salt group, which the package shows (``given_name_salt``); the ranking
+  is run within each group and sex, on the tokens and on the filters.
+- Bloom bit counts: the number of set bits of each filter (a salt keeps it), ranked within each sex.
+- blocking within groups: each blocking token of the given name with other fields, ranked within the
+  groups of those fields' own tokens (``BLOCK_GROUPS``).
+- "exact frequencies": tokens, clusters and groups ranked against the file's own name frequencies, as if
+  the public list were perfect: the worst case, bounding what better statistics would give an attacker.
+- the other name parts: the father's and grandfather's names (male list) and the mother's first name
+  (female list), their own tokens ranked.
+
+Three encodings are attacked: the default profile, the hardened one, and the default without the salt
+(``unsalted``: the figures the salt replaced).
 
     .venv/bin/python benchmarks/frequency_attack.py [--persons 100000] [--seed 5] [--sample 4000]
 """
