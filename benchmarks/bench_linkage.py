@@ -193,7 +193,8 @@ def run(workdir: Path, generator: str, persons: int, seed: int, agencies: list[s
               f"{r['true_in_review']:12.1%} {r['false_in_review']:12,} {candidates.get(r['agency'], 0):11,}  "
               f"{profile.get(r['agency'], '')}")
     p, rc = tp / auto, tp / true
-    print(f"{'overall':10} {true:6,} {auto:6,} {p:9.4f} {rc:7.4f} {2 * p * rc / (p + rc):7.4f} {in_review / true:12.1%}")
+    f1 = 2 * p * rc / (p + rc)
+    print(f"{'overall':10} {true:6,} {auto:6,} {p:9.4f} {rc:7.4f} {f1:7.4f} {in_review / true:12.1%}")
     if base:
         print("\nplain Splink 5 in clear text (NameComparison, Levenshtein on date and ID), "
               "match probability >= 0.999:")

@@ -21,7 +21,7 @@ from sijill.registry.models import Person
 
 from . import cycles, runs, services, trust
 from .forms import KeyForm, OpenCycleForm, PackageForm, ReviewForm
-from .models import Agency, Cycle, CycleState, Hit, HitReview, MatchClass, Package, Run, RunState
+from .models import Agency, Cycle, CycleState, Hit, MatchClass, Package, Run, RunState
 from .uploads import PackageRefused, receive_package
 
 PAGE_SIZE = 50
