@@ -208,7 +208,7 @@ class NameChainEncoder(FieldEncoder):
         """The given name's tokens re-keyed with its salt (the other reading's with the other reading's
         father and grandfather), and the salt's own token: the hub compares it to tell two given names
         salted alike (compared) from two salted differently (not comparable)."""
-        readings = ((("given_name", "given_name_canonical", "given_name_skeleton"), names[:, 0], 1),
+        readings = ((("given_name", "given_name_canonical", "given_name_skeleton", "given_name_rasm"), names[:, 0], 1),
                     (("given_name_alt", "given_name_alt_skeleton"), names[:, ALT], ALT + 1))
         for columns, given, father in readings:
             rows = np.flatnonzero(given >= 0)
