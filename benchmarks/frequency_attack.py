@@ -203,7 +203,8 @@ BLOCK_GROUPS = {
 def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> dict[str, float | None]:
     table = package.read()
     columns = set(table.column_names)
-    token_columns = [c for c in ("given_name", "given_name_canonical", "given_name_skeleton") if c in columns]
+    token_columns = [c for c in ("given_name", "given_name_canonical", "given_name_skeleton", "given_name_rasm")
+                     if c in columns]
     tokens = {c: table[c].to_pylist() for c in token_columns}
     own = {s: [(n, 0) for n in ranked(t for t, x in zip(truth, sexes, strict=True) if x == s)] for s in "MF"}
 
