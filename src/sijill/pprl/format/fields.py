@@ -14,7 +14,7 @@ A level's ``code`` is stable: it is stored with every hit, and an explanation is
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -218,15 +218,35 @@ def _swapped(swap: str | None, label: str) -> tuple[Level, ...]:
 
 
 SALT = "given_name_salt"  # the salt of a given name's encodings (``Hardening.salt_given_name``)
+# The given name's tokens salted with the birth date instead: compared when the family's salt differs (a
+# father's name misspelt or romanised, twins), so that one misspelling does not leave the given name unread.
+DATED = "given_name_dated"
+DATED_LEVELS = {"name.exact": "", "name.variant": "_canonical", "name.skeleton": "_skeleton", "name.rasm": "_rasm"}
+
+
+def _dated(present: set[str] | None) -> bool:
+    return present is None or DATED in present
+
+
+def _or_dated(level: Level) -> Level:
+    """A given-name level that also holds on the tokens salted with the birth date."""
+    suffix = DATED_LEVELS.get(level.code)
+    if suffix is None:
+        return level
+    column = DATED + suffix
+    return replace(level, sql=f"{level.sql} OR {column}_l = {column}_r")
 
 
 def _not_compared(present: set[str] | None) -> tuple[Level, ...]:
-    """Given names salted with different fathers' or grandfathers' names cannot be compared: neutral, as a
-    missing name is (the father's and grandfather's own comparisons weigh their disagreement)."""
+    """Given names salted with different fathers' or grandfathers' names (and different birth dates) cannot
+    be compared: neutral, as a missing name is (the father's and grandfather's own comparisons weigh their
+    disagreement)."""
     if present is not None and SALT not in present:
         return ()
-    return (NullLevel("name.not_compared", "not compared (salted with another father or grandfather)",
-                      f"{SALT}_l <> {SALT}_r"),)
+    sql = f"{SALT}_l <> {SALT}_r"
+    if _dated(present):
+        sql += " AND (birth_date_l IS NULL OR birth_date_r IS NULL OR birth_date_l <> birth_date_r)"
+    return (NullLevel("name.not_compared", "not compared (salted with another father or grandfather)", sql),)
 
 
 @dataclass(frozen=True)
@@ -257,6 +277,10 @@ class NamePart(Field):
         if f == "given_name" and spec.hardening.salt_given_name:
             out.append((SALT, TOKEN, "token of the father's and grandfather's name skeletons that key the given "
                                      "name's tokens and filter (equal given names compare only under equal salts)"))
+            if spec.hardening.name_tokens:
+                out += [(DATED + suffix, TOKEN, f"{kind} token of the given name salted with the full birth date")
+                        for suffix, kind in (("", "normalised"), ("_canonical", "canonical"),
+                                             ("_skeleton", "skeleton"), ("_rasm", "rasm"))]
         return out
 
     def key_columns(self, spec: EncodingSpec) -> list[Column]:
@@ -302,6 +326,8 @@ class NamePart(Field):
                       *rasm,
                       dice("name.dice_high", bloom, 0.8, "similar spelling (Dice >= 0.8)"),
                       exact("name.first_name", "mother_first", "same first name"))
+        if f == "given_name" and _dated(present):
+            levels = tuple(_or_dated(lv) for lv in levels)
         return [Comparison(f, (*levels, otherwise("name")), f"{f}_skeleton")]
 
 

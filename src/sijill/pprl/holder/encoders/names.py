@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from sijill import identity
 
-from ...format.fields import CHAIN_FIELDS, NAME_FIELDS, NAMES
+from ...format.fields import CHAIN_FIELDS, DATED, NAME_FIELDS, NAMES
 from ..salt import Salter
 from ..tokens import SALT_SEP
 from ..vocab import NameVocab, distinct_values
@@ -47,11 +47,14 @@ class NameChainEncoder(FieldEncoder):
             self.vocab[f] = NameVocab(f, tokens, shared.bloom(f), with_tokens, shared.intern)
         self._by_column = True
         self._caches: dict[str, dict] = {k: {} for k in _CACHES}
-        self.salter = None
+        self.salter = self.dated = None
+        self.sources: dict[str, FieldEncoder] = {}  # the other fields' encoders (the birth date's, for a salt)
         if shared.spec.hardening.salt_given_name:
             keys = shared.keys
             self.salter = Salter(keys.subkey("token/given_name_salted"), keys.subkey("bloom-salt/given_name"),
                                  keys.subkey("token/given_name_salt"), shared.limit)
+            self.dated = Salter(keys.subkey("token/given_name_dated"), keys.subkey("bloom-salt/given_name_dated"),
+                                keys.subkey("token/given_name_date_salt"), shared.limit)
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -181,6 +184,8 @@ class NameChainEncoder(FieldEncoder):
                     out[_KEYS[f]] = pa.array(keys, pa.int64(), mask=~valid | (keys == 0))
             blooms = vocab.array("bloom")[safe] if len(vocab) else np.zeros((n, width), np.uint8)
             if f == "given_name" and self.salter is not None:
+                if tokens:
+                    out |= self._dated_given(out, rows)
                 salts = self._salts(names, 1, 2)
                 self._salt_given(out, names, salts)
                 blooms = self.salter.filters(blooms, salts)
@@ -203,6 +208,25 @@ class NameChainEncoder(FieldEncoder):
         strings = self.shared.intern.strings
         texts = [SALT_SEP.join("" if i < 0 else strings[i] for i in c) for c in combos.tolist()]
         return [texts[k] for k in inverse.reshape(-1).tolist()]
+
+    def _dated_given(self, out: dict[str, pa.Array], rows: Rows) -> dict[str, pa.Array]:
+        """The given name's tokens salted with the full birth date (none where the date is not known to the
+        day: a year alone would make groups large enough to rank names in)."""
+        dates = (self.sources["birth_date"].component("birth_date.full", rows) if "birth_date" in self.sources
+                 else np.full(len(rows), -1, np.int64))
+        given = out["given_name"].fill_null(0).to_numpy()
+        present = np.flatnonzero((dates >= 0) & out["given_name"].is_valid().to_numpy(zero_copy_only=False))
+        strings = self.shared.intern.strings
+        salts = [strings[i] for i in dates[present].tolist()]
+        dated = {}
+        for suffix in ("", "_canonical", "_skeleton", "_rasm"):
+            plain = out["given_name" + suffix].fill_null(0).to_numpy().astype(np.int64)
+            tokens = np.zeros(len(given), np.int64)
+            tokens[present] = self.dated.tokens(plain[present], salts)
+            mask = np.ones(len(given), bool)
+            mask[present] = False
+            dated[DATED + suffix] = pa.array(tokens, pa.int64(), mask=mask)
+        return dated
 
     def _salt_given(self, out: dict[str, pa.Array], names: np.ndarray, salts: list[str]) -> None:
         """The given name's tokens re-keyed with its salt (the other reading's with the other reading's
