@@ -221,20 +221,20 @@ SALT = "given_name_salt"  # the salt of a given name's encodings (``Hardening.sa
 # The given name's tokens salted with the birth date instead: compared when the family's salt differs (a
 # father's name misspelt or romanised, twins), so that one misspelling does not leave the given name unread.
 DATED = "given_name_dated"
-DATED_LEVELS = {"name.exact": "", "name.variant": "_canonical", "name.skeleton": "_skeleton", "name.rasm": "_rasm"}
+# (Not the exact level: Splink's term-frequency adjustment needs it to be one plain equality.)
+DATED_LEVELS = {"name.variant": f"{DATED}_canonical_l = {DATED}_canonical_r",
+                "name.skeleton": f"{DATED}_skeleton_l = {DATED}_skeleton_r",
+                "name.rasm": f"{DATED}_rasm_l = {DATED}_rasm_r"}
 
 
 def _dated(present: set[str] | None) -> bool:
-    return present is None or DATED in present
+    return present is None or DATED + "_canonical" in present
 
 
 def _or_dated(level: Level) -> Level:
     """A given-name level that also holds on the tokens salted with the birth date."""
-    suffix = DATED_LEVELS.get(level.code)
-    if suffix is None:
-        return level
-    column = DATED + suffix
-    return replace(level, sql=f"{level.sql} OR {column}_l = {column}_r")
+    dated = DATED_LEVELS.get(level.code)
+    return level if dated is None else replace(level, sql=f"({level.sql}) OR ({dated})")
 
 
 def _not_compared(present: set[str] | None) -> tuple[Level, ...]:
@@ -279,8 +279,7 @@ class NamePart(Field):
                                      "name's tokens and filter (equal given names compare only under equal salts)"))
             if spec.hardening.name_tokens:
                 out += [(DATED + suffix, TOKEN, f"{kind} token of the given name salted with the full birth date")
-                        for suffix, kind in (("", "normalised"), ("_canonical", "canonical"),
-                                             ("_skeleton", "skeleton"), ("_rasm", "rasm"))]
+                        for suffix, kind in (("_canonical", "canonical"), ("_skeleton", "skeleton"), ("_rasm", "rasm"))]
         return out
 
     def key_columns(self, spec: EncodingSpec) -> list[Column]:
