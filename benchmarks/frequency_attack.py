@@ -20,8 +20,8 @@ name once canonicalised):
   public name list and the file's own birth-year distribution (generous: census age pyramids are public);
   a guess is right when its skeleton is the record's (a skeleton may stand for two close names).
 - within salt groups: when the given name is salted (``hardening.salt_given_name``), equal names share a
-  token or filter only within one salt group, which the package shows (``given_name_salt``); the ranking
-  is run within each group and sex, on the tokens and on the filters.
+  token or filter only within one salt group, which the package shows (``given_name_salt``; for the tokens
+  salted with the birth date, the birth date's own token); the ranking is run within each group and sex.
 - Bloom bit counts: the number of set bits of each filter (a salt keeps it), ranked within each sex.
 - blocking within groups: each blocking token of the given name with other fields, ranked within the
   groups of those fields' own tokens (``BLOCK_GROUPS``).
@@ -206,6 +206,10 @@ def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> di
     token_columns = [c for c in ("given_name", "given_name_canonical", "given_name_skeleton", "given_name_rasm")
                      if c in columns]
     tokens = {c: table[c].to_pylist() for c in token_columns}
+    # The given name's tokens salted with the birth date, in groups of one birth date (its own token).
+    dated = {c: table[c].to_pylist() for c in ("given_name_dated_canonical", "given_name_dated_skeleton",
+                                               "given_name_dated_rasm") if c in columns}
+    dates = table["birth_date"].to_pylist()
     own = {s: [(n, 0) for n in ranked(t for t, x in zip(truth, sexes, strict=True) if x == s)] for s in "MF"}
 
     def best(values_list, lists_, stratified: bool) -> float | None:
@@ -221,7 +225,8 @@ def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> di
     salts = table["given_name_salt"].to_pylist() if "given_name_salt" in columns else [0] * table.num_rows
 
     def within(lists_) -> float:
-        return max(share(within_groups(v, salts, sexes, lists_), truth) for v in [*tokens.values(), blooms])
+        views = [(v, salts) for v in [*tokens.values(), blooms]] + [(v, dates) for v in dated.values()]
+        return max(share(within_groups(v, groups, sexes, lists_), truth) for v, groups in views)
 
     def blocks(lists_) -> float | None:
         found = [share(within_groups(table[b].to_pylist(), list(zip(*(table[c].to_pylist() for c in by),
@@ -231,8 +236,8 @@ def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> di
 
     skeletons = [identity.skeleton(t) if t else None for t in truth]
     return {
-        "tokens": best(list(tokens.values()), lists, False),
-        "tokens_sex": best(list(tokens.values()), lists, True),
+        "tokens": best([*tokens.values(), *dated.values()], lists, False),
+        "tokens_sex": best([*tokens.values(), *dated.values()], lists, True),
         "bloom_equal": best([blooms], lists, True),
         "bloom_clustered": cluster_attack(blooms, truth, sexes, lists, sample, rng, exact=False),
         "bloom_weight": best([weights], lists, True),
@@ -241,7 +246,7 @@ def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> di
         "blocking": (blocking_attack(table["block_given_year"].to_pylist(), skeletons, years, lists["*"])
                      if "block_given_year" in columns else None),
         "blocking_within": blocks(lists),
-        "tokens_exact": best(list(tokens.values()), own, True),
+        "tokens_exact": best([*tokens.values(), *dated.values()], own, True),
         "bloom_clustered_exact": cluster_attack(blooms, truth, sexes, lists, sample, rng, exact=True),
         "within_salt_exact": within(own),
         "blocking_within_exact": blocks(own),
