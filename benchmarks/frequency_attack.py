@@ -21,7 +21,7 @@ name once canonicalised):
   a guess is right when its skeleton is the record's (a skeleton may stand for two close names).
 - within salt groups: when the given name is salted (``hardening.salt_given_name``), equal names share a
   token or filter only within one salt group, which the package shows (``given_name_salt``; for the tokens
-  salted with the birth date, the birth date's own token); the ranking is run within each group and sex.
+  salted with the birth date, ``given_name_dated_salt``); the ranking is run within each group and sex.
 - Bloom bit counts: the number of set bits of each filter (a salt keeps it), ranked within each sex.
 - blocking within groups: each blocking token of the given name with other fields, ranked within the
   groups of those fields' own tokens (``BLOCK_GROUPS``).
@@ -206,10 +206,10 @@ def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> di
     token_columns = [c for c in ("given_name", "given_name_canonical", "given_name_skeleton", "given_name_rasm")
                      if c in columns]
     tokens = {c: table[c].to_pylist() for c in token_columns}
-    # The given name's tokens salted with the birth date, in groups of one birth date (its own token).
+    # The given name's tokens salted with the birth date, in groups of one birth date (its salt's token).
     dated = {c: table[c].to_pylist() for c in ("given_name_dated_canonical", "given_name_dated_skeleton",
                                                "given_name_dated_rasm") if c in columns}
-    dates = table["birth_date"].to_pylist()
+    dates = table["given_name_dated_salt"].to_pylist() if "given_name_dated_salt" in columns else []
     own = {s: [(n, 0) for n in ranked(t for t, x in zip(truth, sexes, strict=True) if x == s)] for s in "MF"}
 
     def best(values_list, lists_, stratified: bool) -> float | None:

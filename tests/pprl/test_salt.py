@@ -1,5 +1,6 @@
-"""The given name salted with the father's and grandfather's names: equal given names give equal encodings
-only under equal salts, and the hub's comparison still finds one person's two records (``salt_cases.csv``)."""
+"""The given name salted with the father's and grandfather's names (and its tokens once more with the birth
+date): equal given names give equal encodings only under equal salts, and the hub's comparison still finds
+one person's two records and tells twins apart (``salt_cases.csv``; ``same_salt``: the family's salt)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def pairs(tmp_path_factory) -> dict[str, tuple[dict, dict]]:
     for k, case in enumerate(CASES):
         for side in "ab":
             rows.append((f"{k}{side}", "", case[f"given_{side}"], case[f"father_{side}"],
-                         case[f"grandfather_{side}"], "", "", "1980-01-01", "ذكر", "", ""))
+                         case[f"grandfather_{side}"], "", "", case[f"date_{side}"], "ذكر", "", ""))
     write_csv(root / "registry.csv", REGISTRY_HEADER, rows)
     result = encode_file(root, "registry", root / "registry.pkg")
     package = open_package(result.package, TrustStore.from_dir(root / "keys" / "registry"))

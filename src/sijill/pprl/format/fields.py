@@ -245,7 +245,7 @@ def _not_compared(present: set[str] | None) -> tuple[Level, ...]:
         return ()
     sql = f"{SALT}_l <> {SALT}_r"
     if _dated(present):
-        sql += " AND (birth_date_l IS NULL OR birth_date_r IS NULL OR birth_date_l <> birth_date_r)"
+        sql += f" AND ({DATED}_salt_l IS NULL OR {DATED}_salt_r IS NULL OR {DATED}_salt_l <> {DATED}_salt_r)"
     return (NullLevel("name.not_compared", "not compared (salted with another father or grandfather)", sql),)
 
 
@@ -278,8 +278,10 @@ class NamePart(Field):
             out.append((SALT, TOKEN, "token of the father's and grandfather's name skeletons that key the given "
                                      "name's tokens and filter (equal given names compare only under equal salts)"))
             if spec.hardening.name_tokens:
-                out += [(DATED + suffix, TOKEN, f"{kind} token of the given name salted with the full birth date")
+                out += [(DATED + suffix, TOKEN, f"{kind} token of the given name salted with the birth date (the "
+                                                f"day, or the year of a date known to its year only)")
                         for suffix, kind in (("_canonical", "canonical"), ("_skeleton", "skeleton"), ("_rasm", "rasm"))]
+                out.append((DATED + "_salt", TOKEN, "token of the birth date that salts the given_name_dated tokens"))
         return out
 
     def key_columns(self, spec: EncodingSpec) -> list[Column]:

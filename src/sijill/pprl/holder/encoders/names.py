@@ -210,11 +210,13 @@ class NameChainEncoder(FieldEncoder):
         return [texts[k] for k in inverse.reshape(-1).tolist()]
 
     def _dated_given(self, out: dict[str, pa.Array], rows: Rows) -> dict[str, pa.Array]:
-        """The given name's tokens salted with the full birth date (none where the date is not known to the
-        day: a year alone would make groups large enough to rank names in). No filter: one salted with the
-        date did not change the linkage figures (bench_linkage, seed 11)."""
-        dates = (self.sources["birth_date"].component("birth_date.full", rows) if "birth_date" in self.sources
-                 else np.full(len(rows), -1, np.int64))
+        """The given name's tokens salted with the birth date as far as it is known (the day, or the year of a
+        date known to its year only, as registration defaults are), and the token of that salt. No filter:
+        one salted with the date did not change the linkage figures (bench_linkage, seed 11)."""
+        dates = np.full(len(rows), -1, np.int64)
+        if "birth_date" in self.sources:
+            full = self.sources["birth_date"].component("birth_date.full", rows)
+            dates = np.where(full >= 0, full, self.sources["birth_date"].component("birth_date.year", rows))
         given = out["given_name"].fill_null(0).to_numpy()
         present = np.flatnonzero((dates >= 0) & out["given_name"].is_valid().to_numpy(zero_copy_only=False))
         strings = self.shared.intern.strings
@@ -227,6 +229,9 @@ class NameChainEncoder(FieldEncoder):
             tokens = np.zeros(len(given), np.int64)
             tokens[present] = self.dated.tokens(plain[present], salts)
             dated[DATED + suffix] = pa.array(tokens, pa.int64(), mask=missing)
+        tokens = np.zeros(len(given), np.int64)
+        tokens[present] = self.dated.salt_tokens.many([salt.encode() for salt in salts])
+        dated[DATED + "_salt"] = pa.array(tokens, pa.int64(), mask=missing)
         return dated
 
     def _salt_given(self, out: dict[str, pa.Array], names: np.ndarray, salts: list[str]) -> None:
