@@ -226,6 +226,8 @@ def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> di
 
     def within(lists_) -> float:
         views = [(v, salts) for v in [*tokens.values(), blooms]] + [(v, dates) for v in dated.values()]
+        if "given_name_dated_bloom" in columns:
+            views.append((table["given_name_dated_bloom"].to_pylist(), dates))
         return max(share(within_groups(v, groups, sexes, lists_), truth) for v, groups in views)
 
     def blocks(lists_) -> float | None:

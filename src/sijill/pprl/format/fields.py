@@ -224,7 +224,9 @@ DATED = "given_name_dated"
 # (Not the exact level: Splink's term-frequency adjustment needs it to be one plain equality.)
 DATED_LEVELS = {"name.variant": f"{DATED}_canonical_l = {DATED}_canonical_r",
                 "name.skeleton": f"{DATED}_skeleton_l = {DATED}_skeleton_r",
-                "name.rasm": f"{DATED}_rasm_l = {DATED}_rasm_r"}
+                "name.rasm": f"{DATED}_rasm_l = {DATED}_rasm_r",
+                "name.dice_high": dice_at_least(f"{DATED}_bloom", 0.85),
+                "name.dice_near": dice_at_least(f"{DATED}_bloom", 0.7)}
 
 
 def _dated(present: set[str] | None) -> bool:
@@ -281,6 +283,8 @@ class NamePart(Field):
                 out += [(DATED + suffix, TOKEN, f"{kind} token of the given name salted with the birth date (the "
                                                 f"day, or the year of a date known to its year only)")
                         for suffix, kind in (("_canonical", "canonical"), ("_skeleton", "skeleton"), ("_rasm", "rasm"))]
+                out.append((f"{DATED}_bloom", pa.binary(spec.bloom_bytes),
+                            "Bloom filter of the given name salted with the birth date"))
                 out.append((DATED + "_salt", TOKEN, "token of the birth date that salts the given_name_dated tokens"))
         return out
 
