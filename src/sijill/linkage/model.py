@@ -61,9 +61,6 @@ def _em_sessions(present: set[str]) -> list:
     date = ("birth_date", "sex") if "sex" in present else ("birth_date",)
     name = (("given_name_skeleton", "father_name_skeleton") if "father_name_skeleton" in present
             else ("given_name_skeleton", "surname_skeleton"))
-    if "given_name_salt" in present:  # a salted given name agrees only with its father's and grandfather's
-        name += tuple(c for c in ("father_name_skeleton", "grandfather_name_skeleton")
-                      if c in present and c not in name)
     options = [("ration_card",), date, name]
     return [block_on(*cols) for cols in options if set(cols) <= present][:2]
 
