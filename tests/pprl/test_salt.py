@@ -90,3 +90,18 @@ def test_a_salt_keeps_dice_and_equality_within_it_and_nothing_across(salter, bit
     tokens = np.array([token, token], np.int64)
     assert salter.tokens(tokens, [salt, salt])[0] == salter.tokens(tokens, [salt, salt])[1]
     assert salter.tokens(tokens, [salt, salt + "x"])[0] != salter.tokens(tokens, [salt, salt + "x"])[1]
+
+
+@pytest.mark.parametrize(("salted", "columns"), [(True, {"given_name_salt", "given_name_dated_salt"}), (False, set())])
+def test_a_package_says_whether_its_given_names_are_salted(tmp_path, salted, columns):
+    """An unsalted package (``salt_given_name: false``) carries no salt columns and still opens: its
+    manifest leaves the setting out, as packages written before it did."""
+    init_keys(tmp_path / "keys" / "registry", "registry")
+    schema = REGISTRY_SCHEMA + f"encoding: {{hardening: {{salt_given_name: {str(salted).lower()}}}}}\n"
+    (tmp_path / "registry.yaml").write_text(schema, encoding="utf-8")
+    write_csv(tmp_path / "registry.csv", REGISTRY_HEADER,
+              [("1", "", "محمد", "جاسم", "حسين", "", "", "1980-05-17", "ذكر", "", "")])
+    result = encode_file(tmp_path, "registry", tmp_path / "registry.pkg")
+    package = open_package(result.package, TrustStore.from_dir(tmp_path / "keys" / "registry"))
+    assert {"given_name_salt", "given_name_dated_salt"} & set(package.schema.names) == columns
+    assert ("salt_given_name" in package.manifest.encoding["hardening"]) == salted
