@@ -54,6 +54,16 @@ class Written:
         return " ".join(p for p in (self.given, self.father, self.grandfather, self.surname) if p)
 
 
+def latin_spelling(name: Name, convention: str, rng: random.Random | None = None) -> str:
+    """The name in Latin script: the passport's own spelling when the data has one, else the convention's rules
+    (a clerk or an Arabizi typist drawing with ``rng``, and writing a doubled letter once now and then)."""
+    if convention == "passport" and name.passport:
+        return name.passport
+    rng = rng if convention in ("bank", "arabizi") else None
+    doubles = {"bank": 0.35, "arabizi": 0.5}.get(convention, 0.0)
+    return romanise(name.latin, convention, rng, name.arabic.endswith("ة"), doubles)
+
+
 class Writer:
     """Writes people as one holder does; ``rng`` is that holder's own stream."""
 
@@ -122,15 +132,11 @@ class Writer:
                        sex=self._sex(person, convention))
 
     def _latin(self, name: Name, convention: str) -> str:
-        if convention == "passport" and name.passport:
-            return name.passport
-        rng = self.rng if convention in ("bank", "arabizi") else None
-        doubles = {"bank": 0.35, "arabizi": 0.5}.get(convention, 0.0)
-        return romanise(name.latin, convention, rng, name.arabic.endswith("ة"), doubles)
+        return latin_spelling(name, convention, self.rng)
 
     def _arabic_habits(self, parts: list[str], mother: str) -> tuple[list[str], str]:
         n, rng = self.names, self.rng
-        texts = parts + [mother]
+        texts = [*parts, mother]
         if self.chance(n, "persian"):
             texts = [arabic.persian_letters(t) for t in texts]
         if self.chance(n, "hamza"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -17,7 +18,13 @@ CONVENTIONS = ("ala_lc", "iso233", "passport", "bank", "arabizi")
 _DIGRAPHS = ("th", "kh", "dh", "sh", "gh", "ch", "zh")
 _VOWELS = frozenset("aiueoāīūēōá")
 _SUN = frozenset({"t", "th", "d", "dh", "r", "z", "s", "sh", "ṣ", "ḍ", "ṭ", "ẓ", "l", "n"})
+_VOWELS_AND_DIPHTHONGS = _VOWELS | {"ay", "aw", "ī$"}
 _NOT_LETTERS = frozenset("ʻʼʿʾ'-0123456789 ")
+
+
+def _doubled(spelling: str) -> bool:
+    """A clerk's doubled consonant (ss for س), written only between vowels (Hussein, not Ssalim)."""
+    return len(spelling) == 2 and spelling[0] == spelling[1] and spelling[0] not in "aeiou"
 
 
 @dataclass(frozen=True)
@@ -70,10 +77,7 @@ def sounds(base: str, ends_in_taa_marbuta: bool = False) -> list[str]:
             continue
         pair = text[i : i + 2]
         following = text[i + 2 : i + 3]
-        if pair in ("ay", "aw") and following not in _VOWELS:
-            out.append(pair)
-            i += 2
-        elif pair in _DIGRAPHS:
+        if (pair in ("ay", "aw") and following not in _VOWELS) or pair in _DIGRAPHS:
             out.append(pair)
             i += 2
         elif text[i] == "ī" and (i + 1 == len(text) or text[i + 1] in " -"):
@@ -113,6 +117,8 @@ def romanise(base: str, convention: str, rng: random.Random | None = None, ends_
                 and rng.random() < drop_doubles:
             continue
         spelling = rules[token][convention].pick(rng)
+        if _doubled(spelling) and not (previous in _VOWELS_AND_DIPHTHONGS and following in _VOWELS_AND_DIPHTHONGS):
+            spelling = spelling[0]
         if spelling == "SUN":
             spelling = f"A{rules[following][convention].pick(None)}-" if following in _SUN else "Al-"
         parts.append(spelling)
@@ -140,3 +146,30 @@ def _capital(word: str) -> str:
         if ch not in _NOT_LETTERS:
             return word[:i] + ch.upper() + word[i + 1 :]
     return word
+
+
+def spelling_pattern(base: str, convention: str, ends_in_taa_marbuta: bool = False) -> re.Pattern[str]:
+    """Every spelling ``convention`` can give ``base``, as one case-blind regular expression (for checking a
+    spelling seen in a file or a table of cases)."""
+    rules = table()
+    tokens = sounds(base, ends_in_taa_marbuta)
+    parts = []
+    for k, token in enumerate(tokens):
+        if token in (" ", "-"):
+            parts.append(re.escape(token))
+            continue
+        previous = tokens[k - 1] if k else ""
+        following = tokens[k + 1] if k + 1 < len(tokens) else ""
+        if convention == "passport" and token in ("ʻ", "ʼ"):
+            options = {"A" if previous in ("a", "ā") else ""}
+        else:
+            options = set(rules[token][convention].spellings)
+            if not (previous in _VOWELS_AND_DIPHTHONGS and following in _VOWELS_AND_DIPHTHONGS):
+                options = {o[0] if _doubled(o) else o for o in options}
+        if "SUN" in options:
+            options.discard("SUN")
+            options |= {f"A{s}-" for s in rules[following][convention].spellings} if following in _SUN else {"Al-"}
+        if convention in ("bank", "arabizi") and token == previous and token not in _VOWELS:
+            options.add("")
+        parts.append("(?:" + "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True)) + ")")
+    return re.compile("".join(parts), re.IGNORECASE)

@@ -11,7 +11,7 @@ import json
 import random
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -46,7 +46,7 @@ class IndependentSummary:
     members: dict[str, int] = field(default_factory=dict)  # rows with a registry member behind them
 
 
-@lru_cache(maxsize=None)
+@cache
 def linkage(agency: str) -> dict:
     """The agency's file contract: its record id header, the headers of its fields, its payload headers."""
     text = (files("sijill.agencies") / f"{agency}.yaml").read_text(encoding="utf-8")
@@ -73,7 +73,8 @@ def generate_independent_world(outdir: str | Path, persons: int, seed: int) -> I
     truth: list[tuple[str, pa.Array, np.ndarray]] = []
 
     ids, table = _registry_table(pop, registry, k, seed)
-    files_.append(_write(out, table, "registry/members.csv", "registry", "registry", "csv", "utf-8", linkage("registry")))
+    files_.append(_write(out, table, "registry/members.csv", "registry", "registry", "csv", "utf-8",
+                         linkage("registry")))
     truth.append(("registry", ids, registry.person))
     summary.registry_records = table.num_rows
     dup = np.flatnonzero(registry.duplicate_of >= 0)
@@ -117,7 +118,7 @@ def generate_independent_world(outdir: str | Path, persons: int, seed: int) -> I
 
 
 def _record_ids(agency: str, n: int) -> pa.Array:
-    return pa.array([f"{_PREFIX[agency]}-{i + 1:07d}" for i in range(n)])
+    return pa.array([f"{_PREFIX[agency]}-{i + 1:07d}" for i in range(n)], pa.string())
 
 
 def _columns(spec: dict, written: list[Written]) -> dict[str, list]:
