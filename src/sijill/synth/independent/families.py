@@ -135,7 +135,10 @@ class _Builder:
         wife_surname = self.name("S", group) if rng.random() < _SURNAME_KEPT[group] else -1
         w = self.founder("F", year + int(rng.integers(0, 12)), group, gov, wife_surname, home)
         self.cols["spouse_id"][g], self.cols["spouse_id"][w] = w, g
-        kids = self.children(g, w, group, home, limit)
+        return self.grown_sons(self.children(g, w, group, home, limit))
+
+    def grown_sons(self, kids: list[int]) -> list[int]:
+        """The sons old enough to marry; the grown daughters wait to be asked."""
         adult = TODAY.year - 22
         sons = []
         for kid in kids:
@@ -148,10 +151,11 @@ class _Builder:
                 self.free_women.setdefault(year, []).append(kid)
         return sons
 
-    def marry(self, son: int, limit: int) -> None:
+    def marry(self, son: int, limit: int) -> list[int]:
+        """A wife from another family (or from outside the world), a household, children; returns the grown sons."""
         c, rng = self.cols, self.rng
         if rng.random() > _MARRIED or len(c["sex"]) >= limit:
-            return
+            return []
         group = GROUPS[c["group"][son]]
         year = dt.date.fromordinal(c["birth"][son]).year + int(rng.integers(0, 10))
         candidates = self.free_women.get(year, [])
@@ -170,18 +174,20 @@ class _Builder:
         c["household"][son] = c["household"][wife] = home
         c["governorate"][wife] = c["governorate"][son]
         c["spouse_id"][son], c["spouse_id"][wife] = wife, son
-        self.children(son, wife, group, home, limit)
+        return self.grown_sons(self.children(son, wife, group, home, limit))
 
 
 def build_population(persons: int, rng: np.random.Generator, k: Knowledge) -> Population:
     b = _Builder(rng, k)
     while len(b.cols["sex"]) < persons:
         sons: list[int] = []
-        for _ in range(max(5, (persons - len(b.cols["sex"])) // 16)):
+        for _ in range(max(5, (persons - len(b.cols["sex"])) // 40)):
             sons += b.lineage(persons)
-        order = rng.permutation(len(sons))
-        for i in order:
-            b.marry(sons[i], persons)
+        while sons:  # one generation after another: sons marry, their grown sons marry in turn
+            grown: list[int] = []
+            for i in rng.permutation(len(sons)):
+                grown += b.marry(sons[i], persons)
+            sons = grown
     cols = {name: np.array(values[:persons]) for name, values in b.cols.items()}
     n = len(cols["sex"])
     for ref in ("father_id", "mother_id", "spouse_id"):
