@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import json
 import re
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -92,8 +93,9 @@ def main() -> None:
         summary = generate_independent_world(Path(tmp), args.persons, args.seed)
         seconds = time.perf_counter() - t0
         rows = measure(Path(tmp))
-    print(f"world B: {args.persons:,} persons, seed {args.seed}: {seconds:.1f} s; {summary.registry_records:,} "
-          f"registry records ({summary.duplicates:,} double enrolments)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"world B: {args.persons:,} persons, seed {args.seed}: {seconds:.1f} s, peak memory {peak:,.0f} MB; "
+          f"{summary.registry_records:,} registry records ({summary.duplicates:,} double enrolments)")
     print(f"{'agency':9} {'rows':>6} {'members':>7} {'of reg.':>7} {'kin':>5} {'latin':>5} {'no ID':>5} "
           f"{'bad ID':>6} {'date≠':>5} {'given≠':>6}")
     for r in rows:
