@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -149,6 +150,24 @@ def test_another_seed_gives_another_world(tmp_path):
         generate_independent_world(tmp_path / str(seed), 300, seed)
     members = [(tmp_path / str(s) / "registry" / "members.csv").read_bytes() for s in (1001, 1002)]
     assert members[0] != members[1]
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(1001, 1009), st.integers(150, 800))
+def test_any_world_has_the_yaml_headers_and_a_truth_row_for_every_record(tmp_path, seed, persons):
+    out = tmp_path / f"{seed}-{persons}"
+    generate_independent_world(out, persons, seed)
+    world = {"dir": out, "manifest": json.loads((out / "manifest.json").read_text(encoding="utf-8"))}
+    truth = {(t["agency"], t["record_id"]) for t in _truth(world)}
+    listed = 0
+    for agency in ("registry", *AGENCIES):
+        info = _file(world, agency)
+        table = read_table(out / info["path"], info["format"], info["encoding"])
+        assert table.column_names == _headers(agency)
+        records = {(agency, r) for r in table.column(linkage(agency)["record_id"]).to_pylist()}
+        assert records <= truth
+        listed += len(records)
+    assert listed == len(truth)
 
 
 def test_the_cli_writes_the_independent_world(tmp_path):

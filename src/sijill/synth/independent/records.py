@@ -80,6 +80,7 @@ class Writer:
         self.empty = set(profile.get("empty", []))
         self.tribes = {g: [i for i, (gs, kind) in enumerate(zip(k.surnames.groups, k.surnames.kind, strict=True))
                            if g in gs and kind == "tribe"] for g in GROUPS}
+        self.male_names = frozenset(k.male.arabic)
         self.sayyid = {a for a, kind in zip(k.surnames.arabic, k.surnames.kind, strict=True) if kind == "sayyid"}
 
     def chance(self, rates: dict, key: str) -> bool:
@@ -103,7 +104,7 @@ class Writer:
             surname = Name.of(k.surnames, self.rng.choice(self.tribes[GROUPS[pop.group[person]]]))
         if self.chance(n, "drop_surname"):
             surname = None
-        if " " in chain[0].arabic and not chain[0].arabic.startswith("عبد ") and self.chance(n, "compound_shift"):
+        if self._cuttable(chain[0]) and self.chance(n, "compound_shift"):
             first, second = chain[0].arabic.split(" ", 1)
             lat_first, lat_second = chain[0].latin.split(" ", 1)
             chain = [Name(first, lat_first, ""), Name(second, lat_second, ""), chain[1]]
@@ -130,6 +131,11 @@ class Writer:
         return Written(*parts, mother=mother_text, birth_date=self._birth(person),
                        national_id=self._national_id(person), governorate=self._governorate(person, convention),
                        sex=self._sex(person, convention))
+
+    def _cuttable(self, given: Name) -> bool:
+        """A compound given name whose second word is a name of its own (محمد علي, not أم البنين or عبد الله)."""
+        head, _, rest = given.arabic.partition(" ")
+        return bool(rest) and head != "عبد" and rest in self.male_names
 
     def _latin(self, name: Name, convention: str) -> str:
         return latin_spelling(name, convention, self.rng)
