@@ -5,10 +5,12 @@ grandfather, and a first son is often named after his father's father."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import arabic
 from .data import GROUPS, Knowledge
 
 TODAY = dt.date(2025, 10, 1)
@@ -19,6 +21,7 @@ _TWINS = 0.015
 _MARRIED = 0.85
 _MOVED = 0.06  # households displaced or moved to another governorate (2014-2017 displacement, work)
 _CHUNK = 4000
+_CARD_SLIP = 0.04  # cards with a name keyed wrong from the paper civil register
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Population:
     household: np.ndarray
     twin: np.ndarray
     national_id: np.ndarray  # str, "" without a national card
+    card_names: dict[int, tuple[int, str]]  # person -> (0 given, 1 father, 2 grandfather; as the card misspells it)
 
     def __len__(self) -> int:
         return len(self.sex)
@@ -53,7 +57,7 @@ class _Builder:
     def __init__(self, rng: np.random.Generator, k: Knowledge) -> None:
         self.rng, self.k = rng, k
         self.cols: dict[str, list] = {c: [] for c in Population.__dataclass_fields__ if c not in
-                                      ("registered_birth", "birth_is_default", "death", "national_id")}
+                                      ("registered_birth", "birth_is_default", "death", "national_id", "card_names")}
         self.samplers: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self.draws: dict[tuple[str, str], list[int]] = {}
         self.households = 0
@@ -194,8 +198,28 @@ def build_population(persons: int, rng: np.random.Generator, k: Knowledge) -> Po
         cols[ref] = np.where(cols[ref] < n, cols[ref], -1)
     registered, default = _registered_births(cols["birth"], rng)
     death = _deaths(cols["birth"], rng)
+    national_id = _national_ids(cols["birth"], death, rng)
     return Population(**cols, registered_birth=registered, birth_is_default=default, death=death,
-                      national_id=_national_ids(cols["birth"], death, rng))
+                      national_id=national_id, card_names=_card_names(cols, national_id, k, rng))
+
+
+def _card_names(cols: dict, national_id: np.ndarray, k: Knowledge, rng: np.random.Generator
+                ) -> dict[int, tuple[int, str]]:
+    """A name misspelt on the national card itself: the card's data were keyed from the paper civil registers,
+    and a holder that copies the card copies the slip (the registry, which asks the family, does not)."""
+    slips = (arabic.hamza, arabic.final_letter, arabic.ocr_dots, arabic.keyboard_slip)
+    out = {}
+    draw = random.Random(int(rng.integers(2**63)))
+    for p in np.flatnonzero((national_id != "") & (rng.random(len(national_id)) < _CARD_SLIP)):
+        part = draw.randrange(3)
+        if part == 0:
+            names, i = (k.male if cols["sex"][p] == "M" else k.female), cols["given"][p]
+        else:
+            names, i = k.male, cols["father_name" if part == 1 else "grandfather_name"][p]
+        written = draw.choice(slips)(names.arabic[i], draw)
+        if written != names.arabic[i]:
+            out[int(p)] = (part, written)
+    return out
 
 
 def _years(ordinals: np.ndarray) -> np.ndarray:

@@ -100,6 +100,9 @@ class Writer:
         surname = Name.of(k.surnames, pop.surname[person]) if pop.surname[person] >= 0 else None
         mother = [Name.of(k.female, pop.mother_given[person]), Name.of(k.male, pop.mother_father[person])]
         n = self.names
+        if self.p.get("copies_card") and person in pop.card_names:
+            part, spelling = pop.card_names[person]
+            chain[part] = Name(spelling, chain[part].latin, chain[part].passport)
         if self.chance(n, "tribe") and self.tribes[GROUPS[pop.group[person]]]:
             surname = Name.of(k.surnames, self.rng.choice(self.tribes[GROUPS[pop.group[person]]]))
         if self.chance(n, "drop_surname"):
