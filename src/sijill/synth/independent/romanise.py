@@ -19,6 +19,9 @@ _DIGRAPHS = ("th", "kh", "dh", "sh", "gh", "ch", "zh")
 _VOWELS = frozenset("aiueoāīūēōá")
 _SUN = frozenset({"t", "th", "d", "dh", "r", "z", "s", "sh", "ṣ", "ḍ", "ṭ", "ẓ", "l", "n"})
 _VOWELS_AND_DIPHTHONGS = _VOWELS | {"ay", "aw", "ī$"}
+_WORD_STARTS = frozenset({"", " ", "-", "al-", "ʻabd al-"})
+_OPENINGS = _WORD_STARTS | {"ʻ^"}  # what may come before a word's first vowel
+_TRIPLE = re.compile(r"([a-z])\1\1+", re.IGNORECASE)
 _NOT_LETTERS = frozenset("ʻʼʿʾ'-0123456789 ")
 
 
@@ -80,6 +83,9 @@ def sounds(base: str, ends_in_taa_marbuta: bool = False) -> list[str]:
         if (pair in ("ay", "aw") and following not in _VOWELS) or pair in _DIGRAPHS:
             out.append(pair)
             i += 2
+        elif text[i] == "ʻ" and (not out or out[-1] in _WORD_STARTS):
+            out.append("ʻ^")  # ع opening a word: a clerk leaves it out or writes an apostrophe
+            i += 1
         elif text[i] == "ī" and (i + 1 == len(text) or text[i + 1] in " -"):
             out.append("ī$")
             i += 1
@@ -99,6 +105,17 @@ def romanise(base: str, convention: str, rng: random.Random | None = None, ends_
     with ``rng`` a bank clerk or an Arabizi typist spells each sound afresh, and drops a doubled consonant with
     probability ``drop_doubles``.
     """
+    for _ in range(5 if rng is not None else 1):
+        text = _spell(base, convention, rng, ends_in_taa_marbuta, drop_doubles)
+        if not _TRIPLE.search(text):
+            break
+    else:
+        text = _spell(base, convention, None, ends_in_taa_marbuta, 0.0)  # nobody writes Zahraaa
+    return _case(text, convention)
+
+
+def _spell(base: str, convention: str, rng: random.Random | None, ends_in_taa_marbuta: bool,
+           drop_doubles: float) -> str:
     rules = table()
     parts: list[str] = []
     tokens = sounds(base, ends_in_taa_marbuta)
@@ -110,19 +127,21 @@ def romanise(base: str, convention: str, rng: random.Random | None = None, ends_
             raise ValueError(f"{base!r}: no spelling for {token!r}")
         previous = tokens[k - 1] if k else ""
         following = tokens[k + 1] if k + 1 < len(tokens) else ""
-        if convention == "passport" and token in ("ʻ", "ʼ"):
+        if convention == "passport" and token in ("ʻ", "ʻ^", "ʼ"):
             parts.append("A" if previous in ("a", "ā") else "")
             continue
         if rng is not None and drop_doubles and token == previous and token not in _VOWELS \
                 and rng.random() < drop_doubles:
             continue
         spelling = rules[token][convention].pick(rng)
+        if not spelling and token in _VOWELS and previous in _OPENINGS:
+            spelling = rules[token][convention].pick(None)  # a clerk drops inner vowels, never the first (Amal)
         if _doubled(spelling) and not (previous in _VOWELS_AND_DIPHTHONGS and following in _VOWELS_AND_DIPHTHONGS):
             spelling = spelling[0]
         if spelling == "SUN":
             spelling = f"A{rules[following][convention].pick(None)}-" if following in _SUN else "Al-"
         parts.append(spelling)
-    return _case("".join(parts), convention)
+    return "".join(parts)
 
 
 def _case(text: str, convention: str) -> str:
@@ -160,10 +179,12 @@ def spelling_pattern(base: str, convention: str, ends_in_taa_marbuta: bool = Fal
             continue
         previous = tokens[k - 1] if k else ""
         following = tokens[k + 1] if k + 1 < len(tokens) else ""
-        if convention == "passport" and token in ("ʻ", "ʼ"):
+        if convention == "passport" and token in ("ʻ", "ʻ^", "ʼ"):
             options = {"A" if previous in ("a", "ā") else ""}
         else:
             options = set(rules[token][convention].spellings)
+            if token in _VOWELS and previous in _OPENINGS:
+                options.discard("")
             if not (previous in _VOWELS_AND_DIPHTHONGS and following in _VOWELS_AND_DIPHTHONGS):
                 options = {o[0] if _doubled(o) else o for o in options}
         if "SUN" in options:
@@ -172,4 +193,5 @@ def spelling_pattern(base: str, convention: str, ends_in_taa_marbuta: bool = Fal
         if convention in ("bank", "arabizi") and token == previous and token not in _VOWELS:
             options.add("")
         parts.append("(?:" + "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True)) + ")")
-    return re.compile("".join(parts), re.IGNORECASE)
+    no_triples = r"(?!.*([a-z])\1\1)" if convention in ("bank", "arabizi") else ""
+    return re.compile(no_triples + "".join(parts), re.IGNORECASE)
