@@ -131,7 +131,7 @@ class Writer:
             title = self._title(person, surname, title_age)
             if title:
                 parts[0] = f"{title} {parts[0]}"
-        return Written(*parts, mother=mother_text, birth_date=self._birth(person),
+        return Written(*parts, mother=mother_text, birth_date=self._birth(person, convention),
                        national_id=self._national_id(person), governorate=self._governorate(person, convention),
                        sex=self._sex(person, convention))
 
@@ -173,7 +173,7 @@ class Writer:
             return self.rng.choice(self.k.titles[(sex, "adult")])
         return ""
 
-    def _birth(self, person: int) -> str:
+    def _birth(self, person: int, convention: str | None = None) -> str:
         d, rng = self.dates, self.rng
         date = dt.date.fromordinal(int(self.pop.registered_birth[person]))
         y, m, day = date.year, date.month, date.day
@@ -195,7 +195,7 @@ class Writer:
         if year_only:
             text = f"{y:04d}"
         else:
-            formats = d.get("formats", {"iso": 1})
+            formats = d.get("formats_by_convention", {}).get(convention) or d.get("formats", {"iso": 1})
             fmt = rng.choices(list(formats), list(formats.values()))[0]
             text = _FORMATS[fmt].format(y=y, m=m, d=day)
         if self.chance(d, "arabic_digits"):
