@@ -69,6 +69,7 @@ class Governorates:
     arabic: tuple[str, ...]
     latin: tuple[str, ...]
     weight: np.ndarray
+    poverty: np.ndarray  # a rough share of the poor, which weighs whose households the registry enrols
     groups: np.ndarray  # governorate x community shares
     arabic_variants: tuple[tuple[str, ...], ...]
     latin_variants: tuple[tuple[str, ...], ...]
@@ -104,6 +105,7 @@ def knowledge() -> Knowledge:
             arabic=tuple(r["arabic"] for r in gov),
             latin=tuple(r["latin"] for r in gov),
             weight=np.array([float(r["weight"]) for r in gov]),
+            poverty=np.array([float(r["poverty"]) for r in gov]),
             groups=np.array([[float(r[g]) for g in GROUPS] for r in gov]),
             arabic_variants=tuple(tuple(r["arabic_variants"].split("|")) for r in gov),
             latin_variants=tuple(tuple(r["latin_variants"].split("|")) for r in gov),

@@ -27,13 +27,16 @@ def ages(pop: Population, on: int = TODAY.toordinal()) -> np.ndarray:
     return (on - pop.birth) // 365
 
 
-def build_registry(pop: Population, rng: np.random.Generator) -> Registry:
-    households = np.unique(pop.household[pop.household >= 0])
-    rng.shuffle(households)
+def build_registry(pop: Population, rng: np.random.Generator, poverty: np.ndarray) -> Registry:
+    """Whole households, poorer ones first: in poorer governorates, large, and those a widow heads."""
+    by_household = _groups(pop.household)
+    by_household.pop(-1, None)
+    households = np.array(sorted(by_household))
+    weight = np.array([_need(pop, by_household[int(h)], poverty) for h in households])
+    households = rng.choice(households, size=len(households), replace=False, p=weight / weight.sum())
     enrol_day = {}
     people: list[np.ndarray] = []
     target = REGISTRY_SHARE * len(pop)
-    by_household = _groups(pop.household)
     count = 0
     for h in households:
         if count >= target:
@@ -62,6 +65,12 @@ def build_registry(pop: Population, rng: np.random.Generator) -> Registry:
         enrolled=np.concatenate([enrolled, [enrol_day[int(h)] for h in other]]).astype(np.int64),
         duplicate_of=np.concatenate([duplicate_of, twice]),
     )
+
+
+def _need(pop: Population, members: np.ndarray, poverty: np.ndarray) -> float:
+    wives = members[(pop.sex[members] == "F") & (pop.spouse_id[members] >= 0)]
+    widowed = bool(len(wives)) and bool((pop.death[pop.spouse_id[wives]] > 0).any())
+    return float(poverty[pop.governorate[members[0]]]) * (1 + 1.5 * widowed) * (0.5 + len(members) / 6)
 
 
 def _groups(keys: np.ndarray) -> dict[int, np.ndarray]:

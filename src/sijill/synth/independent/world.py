@@ -67,7 +67,7 @@ def generate_independent_world(outdir: str | Path, persons: int, seed: int) -> I
     out.mkdir(parents=True, exist_ok=True)
     k = knowledge()
     pop = build_population(persons, _np_rng(seed, "families"), k)
-    registry = build_registry(pop, _np_rng(seed, "registry"))
+    registry = build_registry(pop, _np_rng(seed, "registry"), k.governorates.poverty)
     summary = IndependentSummary(out, persons, seed)
     files_: list[dict] = []
     truth: list[tuple[str, pa.Array, np.ndarray]] = []
@@ -170,6 +170,10 @@ def _relations(pop: Population, reg: Registry) -> list[str]:
             out.append("زوج" if male else "زوجة")
         elif head in (pop.father_id[p], pop.mother_id[p]):
             out.append("ابن" if male else "بنت")
+        elif pop.father_id[p] >= 0 and pop.father_id[p] == pop.father_id[head]:
+            out.append("أخ" if male else "أخت")
+        elif p in (pop.father_id[head], pop.mother_id[head]):
+            out.append("أب" if male else "أم")
         else:
             out.append("فرد آخر")
     return out
