@@ -131,7 +131,8 @@ def agency_rows(pop: Population, registry: Registry, who: dict, kin: Kin,
     others = others[~np.isin(others, kin_rows)]
     extra = _draw(others, min(round(who["others"] * len(members)) - len(kin_rows), len(others)), weight, rng)
     rows = np.concatenate([members, np.array(kin_rows, dtype=np.int64), extra])
-    return rng.permutation(rows)
+    again = rows[rng.random(len(rows)) < who.get("repeat", 0.0)]  # a second car, loan or crossing
+    return rng.permutation(np.concatenate([rows, again]))
 
 
 def _draw(pool: np.ndarray, size: int, weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
