@@ -92,19 +92,42 @@ class Writer:
             return self.rng.choices(self.conventions, self.convention_weights)[0]
         return None
 
-    def write(self, person: int, convention: str | None = None, title_age: int = 0) -> Written:
-        pop, k = self.pop, self.k
+    def write(self, person: int, convention: str | None = None, age: int = 0) -> Written:
+        """The record of ``person``, in Arabic script or romanised by ``convention``; ``age`` decides titles."""
+        chain, surname, mother = self._names_kept(person)
+        if convention:
+            parts = [self._latin(x, convention) if x else "" for x in (*chain, surname)]
+            mother_text = " ".join(self._latin(x, convention) for x in mother)
+            if convention == "bank" and self.rng.random() < 0.3:
+                parts, mother_text = [p.upper() for p in parts], mother_text.upper()
+        else:
+            parts = [x.arabic if x else "" for x in (*chain, surname)]
+            if self.chance(self.names, "nickname") and parts[0] in self.k.nicknames:
+                parts[0] = self.rng.choice(self.k.nicknames[parts[0]])
+            mother_text = " ".join(x.arabic for x in mother)
+            parts, mother_text = self._arabic_habits(parts, mother_text)
+            title = self._title(person, surname, age)
+            if title:
+                parts[0] = f"{title} {parts[0]}"
+        return Written(*parts, mother=mother_text, birth_date=self._birth(person, convention),
+                       national_id=self._national_id(person), governorate=self._governorate(person, convention),
+                       sex=self._sex(person, convention))
+
+    def _names_kept(self, person: int) -> tuple[list[Name | None], Name | None, list[Name]]:
+        """The name chain, surname and mother's name this holder keeps: the card's slip copied, the surname
+        dropped or replaced by a tribe, a compound cut into the chain, the grandfather or the mother left out."""
+        pop, k, n = self.pop, self.k, self.names
         given_list = k.male if pop.sex[person] == "M" else k.female
-        chain = [Name.of(given_list, pop.given[person]), Name.of(k.male, pop.father_name[person]),
-                 Name.of(k.male, pop.grandfather_name[person])]
+        chain: list[Name | None] = [Name.of(given_list, pop.given[person]), Name.of(k.male, pop.father_name[person]),
+                                    Name.of(k.male, pop.grandfather_name[person])]
         surname = Name.of(k.surnames, pop.surname[person]) if pop.surname[person] >= 0 else None
         mother = [Name.of(k.female, pop.mother_given[person]), Name.of(k.male, pop.mother_father[person])]
-        n = self.names
         if self.p.get("copies_card") and person in pop.card_names:
             part, spelling = pop.card_names[person]
             chain[part] = Name(spelling, chain[part].latin, chain[part].passport)
-        if self.chance(n, "tribe") and self.tribes[GROUPS[pop.group[person]]]:
-            surname = Name.of(k.surnames, self.rng.choice(self.tribes[GROUPS[pop.group[person]]]))
+        tribes = self.tribes[GROUPS[pop.group[person]]]
+        if self.chance(n, "tribe") and tribes:
+            surname = Name.of(k.surnames, self.rng.choice(tribes))
         if self.chance(n, "drop_surname"):
             surname = None
         if self._cuttable(chain[0]) and self.chance(n, "compound_shift"):
@@ -117,23 +140,7 @@ class Writer:
             mother = mother[:1]
         if self.chance(n, "mother_missing") or "mother_name" in self.empty:
             mother = []
-        if convention:
-            parts = [self._latin(x, convention) if x else "" for x in (*chain, surname)]
-            mother_text = " ".join(self._latin(x, convention) for x in mother)
-            if convention == "bank" and self.rng.random() < 0.3:
-                parts, mother_text = [p.upper() for p in parts], mother_text.upper()
-        else:
-            parts = [x.arabic if x else "" for x in (*chain, surname)]
-            if self.chance(n, "nickname") and parts[0] in k.nicknames:
-                parts[0] = self.rng.choice(k.nicknames[parts[0]])
-            mother_text = " ".join(x.arabic for x in mother)
-            parts, mother_text = self._arabic_habits(parts, mother_text)
-            title = self._title(person, surname, title_age)
-            if title:
-                parts[0] = f"{title} {parts[0]}"
-        return Written(*parts, mother=mother_text, birth_date=self._birth(person, convention),
-                       national_id=self._national_id(person), governorate=self._governorate(person, convention),
-                       sex=self._sex(person, convention))
+        return chain, surname, mother
 
     def _cuttable(self, given: Name) -> bool:
         """A compound given name whose second word is a name of its own (محمد علي, not أم البنين or عبد الله)."""

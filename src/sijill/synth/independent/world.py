@@ -140,7 +140,7 @@ def _registry_table(pop: Population, reg: Registry, k, seed: int) -> tuple[pa.Ar
     second_profile["ids"] = {"missing": 0.3, "typo": 0.02}
     second = Writer(second_profile, k, pop, _rng(seed, "registry:again"))
     age = ages(pop)
-    written = [(second if reg.duplicate_of[i] >= 0 else first).write(int(p), title_age=int(age[p]))
+    written = [(second if reg.duplicate_of[i] >= 0 else first).write(int(p), age=int(age[p]))
                for i, p in enumerate(reg.person)]
     ids = _record_ids("registry", len(reg.person))
     cols = {spec["record_id"]: ids, **_columns(spec, written)}
