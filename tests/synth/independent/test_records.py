@@ -60,6 +60,26 @@ def test_a_habit_at_rate_one_always_shows(habit, check):
     assert all(check(writer.write(p)) for p in range(0, 3000, 29))
 
 
+def test_typing_quirks_leave_the_letters_as_they_were():
+    writer = _writer({"names": {"vowel_mark": 1.0, "tatweel": 1.0, "spaces": 1.0}})
+    for p in range(0, 3000, 37):
+        w = writer.write(p)
+        typed = " ".join([w.given, w.father, w.grandfather, w.surname, w.mother])
+        clean = _writer({}).write(p)
+        letters = lambda s: "".join(ch for ch in s if ch not in "\u064e\u064f\u0650ـ ")  # noqa: E731
+        assert letters(typed) == letters(" ".join([clean.given, clean.father, clean.grandfather, clean.surname,
+                                                  clean.mother]))
+        assert typed != " ".join([clean.given, clean.father, clean.grandfather, clean.surname, clean.mother])
+
+
+def test_sex_and_birth_date_left_empty_or_sex_ticked_wrong():
+    empty = _writer({"sex_slips": {"missing": 1.0}, "dates": {"missing": 1.0}})
+    wrong = _writer({"sex_slips": {"wrong": 1.0}})
+    for p in range(0, 3000, 53):
+        assert empty.write(p).sex == "" and empty.write(p).birth_date == ""
+        assert wrong.write(p).sex == ("أنثى" if POP.sex[p] == "M" else "ذكر")
+
+
 def test_a_compound_given_name_is_cut_into_the_chain():
     compound = [p for p in range(len(POP)) if POP.sex[p] == "M" and K.male.arabic[POP.given[p]] == "محمد علي"]
     assert compound

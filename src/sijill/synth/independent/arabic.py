@@ -103,3 +103,33 @@ def split_compound(name: str) -> str:
     if name.startswith("عبد") and not name.startswith("عبد ") and len(name) > 3:
         return "عبد " + name[3:]
     return name
+
+
+_MARKS = ("\u064e", "\u064f", "\u0650")  # fatha, damma, kasra
+_NON_JOINING = frozenset("اأإآدذرزوؤءةى ")
+
+
+def vowel_mark(name: str, rng: random.Random) -> str:
+    """A short-vowel mark typed on a word's first letter to show how it is said (خُضير, عُدي)."""
+    words = name.split(" ")
+    j = rng.randrange(len(words))
+    if words[j]:
+        words[j] = words[j][0] + rng.choice(_MARKS) + words[j][1:]
+    return " ".join(words)
+
+
+def tatweel(name: str, rng: random.Random) -> str:
+    """A kashida (ـ) stretching a word between two joined letters (محمـد), as some typists do for looks."""
+    spots = [i for i in range(1, len(name)) if name[i - 1] not in _NON_JOINING and name[i] != " "]
+    if not spots:
+        return name
+    i = rng.choice(spots)
+    return name[:i] + "ـ" + name[i:]
+
+
+def stray_spaces(name: str, rng: random.Random) -> str:
+    """A space doubled between two names or left at the end of the cell."""
+    if " " in name and rng.random() < 0.5:
+        i = rng.choice([k for k, ch in enumerate(name) if ch == " "])
+        return name[:i] + " " + name[i:]
+    return name + " "

@@ -161,7 +161,9 @@ class Writer:
             texts = [arabic.join_compound(t) for t in texts]
         elif self.chance(n, "split"):
             texts = [arabic.split_compound(t) for t in texts]
-        for key, slip in (("taa", arabic.final_letter), ("ocr", arabic.ocr_dots), ("keyboard", arabic.keyboard_slip)):
+        for key, slip in (("taa", arabic.final_letter), ("ocr", arabic.ocr_dots), ("keyboard", arabic.keyboard_slip),
+                          ("vowel_mark", arabic.vowel_mark), ("tatweel", arabic.tatweel),
+                          ("spaces", arabic.stray_spaces)):
             if self.chance(n, key):
                 spots = [i for i, t in enumerate(texts) if t]
                 j = rng.choice(spots)
@@ -185,6 +187,8 @@ class Writer:
         date = dt.date.fromordinal(int(self.pop.registered_birth[person]))
         y, m, day = date.year, date.month, date.day
         year_only = False
+        if self.chance(d, "missing"):
+            return ""
         if self.chance(d, "estimated"):
             death = int(self.pop.death[person]) or dt.date(2025, 1, 1).toordinal()
             age = (death - int(self.pop.birth[person])) // 365
@@ -238,6 +242,11 @@ class Writer:
 
     def _sex(self, person: int, convention: str | None) -> str:
         male = self.pop.sex[person] == "M"
+        slips = self.p.get("sex_slips", {})
+        if self.chance(slips, "missing"):
+            return ""
+        if self.chance(slips, "wrong"):
+            male = not male
         if self.p.get("sex") == "latin" or convention:
             return ("M" if male else "F") if self.rng.random() < 0.8 else ("Male" if male else "Female")
         return "ذكر" if male else "أنثى"
