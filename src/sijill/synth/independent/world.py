@@ -32,7 +32,6 @@ _PREFIX = {"registry": "SR", "courts": "SJC", "deaths": "MOH-D", "travel": "BP",
 _ROLES = {"given_name": "given", "father_name": "father", "grandfather_name": "grandfather", "surname": "surname",
           "full_name": "full_name", "mother_name": "mother", "birth_date": "birth_date",
           "national_id": "national_id", "governorate": "governorate", "sex": "sex"}
-_SUFFIX = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet"}
 
 
 @dataclass
@@ -91,7 +90,7 @@ def generate_independent_world(outdir: str | Path, persons: int, seed: int) -> I
         people = agency_rows(pop, registry, profile["who"], kin, _np_rng(seed, f"who:{agency}"))
         ids, table = _agency_table(agency, profile, pop, people, k, seed)
         fmt = profile["format"]
-        files_.append(_write(out, table, f"agencies/{agency}.{_SUFFIX[fmt]}", agency, "extract", fmt,
+        files_.append(_write(out, table, f"agencies/{agency}.{fmt}", agency, "extract", fmt,
                              profile["encoding"], linkage(agency)))
         truth.append((agency, ids, people))
         summary.rows[agency] = len(people)
@@ -198,9 +197,6 @@ def _agency_table(agency: str, profile: dict, pop: Population, people: np.ndarra
 
 
 def _persons_table(pop: Population, k) -> pa.Table:
-    def names(lists, idx):
-        return [lists[int(i)].arabic[int(j)] if j >= 0 else None for i, j in idx]
-
     def nullable(a: np.ndarray) -> pa.Array:
         return pa.array(a.astype(np.int64), mask=a < 0)
 
@@ -219,7 +215,7 @@ def _persons_table(pop: Population, k) -> pa.Table:
         "given": [g.arabic[int(i)] for g, i in zip(given_lists, pop.given, strict=True)],
         "father": [k.male.arabic[int(i)] for i in pop.father_name],
         "grandfather": [k.male.arabic[int(i)] for i in pop.grandfather_name],
-        "surname": names([k.surnames], [(0, s) for s in pop.surname]),
+        "surname": [k.surnames.arabic[int(i)] if i >= 0 else None for i in pop.surname],
         "mother_given": [k.female.arabic[int(i)] for i in pop.mother_given],
         "mother_father": [k.male.arabic[int(i)] for i in pop.mother_father],
         "father_id": nullable(pop.father_id),
