@@ -81,8 +81,11 @@ def test_the_registry_holds_about_an_eighth_of_the_people_and_a_few_double_enrol
         duplicates = list(csv.DictReader(f))
     assert duplicates
     person_of = {t["record_id"]: t["person_id"] for t in truth if t["agency"] == "registry"}
+    spec = linkage("registry")
+    household = {r[spec["record_id"]]: r[spec["payload"][0]] for r in _rows(world_b, _file(world_b, "registry"))}
     for d in duplicates:
         assert person_of[d["record_id"]] == person_of[d["duplicate_record_id"]] == d["person_id"]
+        assert household[d["record_id"]] != household[d["duplicate_record_id"]]
 
 
 @pytest.mark.parametrize("agency", [a for a in AGENCIES if a != "deaths"])
