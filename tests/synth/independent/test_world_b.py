@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from sijill.cli import app
 from sijill.synth.independent import AGENCIES, generate_independent_world
+from sijill.synth.independent.coined import with_coined_names
 from sijill.synth.independent.data import knowledge
 from sijill.synth.independent.world import linkage
 from sijill.synth.writers import read_table
@@ -111,7 +112,7 @@ def test_the_bank_extract_is_mostly_latin_and_spells_rare_names(world_b):
     rows = {r[record]: r[name] for r in _rows(world_b, _file(world_b, "loans"))}
     latin = {rid for rid, n in rows.items() if not any("\u0600" <= ch <= "\u06ff" for ch in n)}
     assert len(latin) >= 0.7 * len(rows)
-    k = knowledge()
+    k = with_coined_names(knowledge(), SEED)
     weight = {**dict(zip(k.male.arabic, k.male.weight, strict=True)),
               **dict(zip(k.female.arabic, k.female.weight, strict=True))}
     people = pq.read_table(world_b["dir"] / "truth" / "persons.parquet", columns=["given"]).to_pylist()

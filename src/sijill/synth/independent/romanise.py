@@ -20,14 +20,32 @@ _VOWELS = frozenset("aiueoāīūēōá")
 _SUN = frozenset({"t", "th", "d", "dh", "r", "z", "s", "sh", "ṣ", "ḍ", "ṭ", "ẓ", "l", "n"})
 _VOWELS_AND_DIPHTHONGS = _VOWELS | {"ay", "aw", "ī$"}
 _WORD_STARTS = frozenset({"", " ", "-", "al-", "ʻabd al-"})
-_OPENINGS = _WORD_STARTS | {"ʻ^"}  # what may come before a word's first vowel
+
+
+def _kept_vowels(tokens: list[str], convention: str) -> set[int]:
+    """Positions of the vowels a writer never drops: a bank clerk keeps each word's first vowel (Amal is never
+    Mal, Bamtan never Bmtan); an Arabizi typist only a vowel that opens a word (7sein, but never ml for Amal)."""
+    openings = _WORD_STARTS | {"ʻ^"}
+    if convention == "arabizi":
+        return {k for k, t in enumerate(tokens)
+                if t in _VOWELS_AND_DIPHTHONGS and (k == 0 or tokens[k - 1] in openings)}
+    kept, seen = set(), False
+    for k, token in enumerate(tokens):
+        if token in _WORD_STARTS:
+            seen = False
+        elif token in _VOWELS_AND_DIPHTHONGS and not seen:
+            kept.add(k)
+            seen = True
+    return kept
+
+
 _TRIPLE = re.compile(r"([a-z])\1\1+", re.IGNORECASE)
 _NOT_LETTERS = frozenset("ʻʼʿʾ'-0123456789 ")
 
 
 def _doubled(spelling: str) -> bool:
     """A clerk's doubled consonant (ss for س), written only between vowels (Hussein, not Ssalim)."""
-    return len(spelling) == 2 and spelling[0] == spelling[1] and spelling[0] not in "aeiou"
+    return len(spelling) == 2 and spelling[0] == spelling[1] and spelling[0].lower() not in "aeiou"
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,9 @@ def sounds(base: str, ends_in_taa_marbuta: bool = False) -> list[str]:
         elif text[i] == "ʻ" and (not out or out[-1] in _WORD_STARTS):
             out.append("ʻ^")  # ع opening a word: a clerk leaves it out or writes an apostrophe
             i += 1
+        elif text[i] == "y" and out and out[-1] in ("i", "ī") and text[i + 1 : i + 2] in _VOWELS:
+            out.append("y~")  # the glide of Ziyād, Ḍiyāʼ: often not written (Ziad, Dhiaa)
+            i += 1
         elif text[i] == "ī" and (i + 1 == len(text) or text[i + 1] in " -"):
             out.append("ī$")
             i += 1
@@ -119,6 +140,7 @@ def _spell(base: str, convention: str, rng: random.Random | None, ends_in_taa_ma
     rules = table()
     parts: list[str] = []
     tokens = sounds(base, ends_in_taa_marbuta)
+    firsts = _kept_vowels(tokens, convention)
     for k, token in enumerate(tokens):
         if token in (" ", "-"):
             parts.append(token)
@@ -134,7 +156,7 @@ def _spell(base: str, convention: str, rng: random.Random | None, ends_in_taa_ma
                 and rng.random() < drop_doubles:
             continue
         spelling = rules[token][convention].pick(rng)
-        if not spelling and token in _VOWELS and previous in _OPENINGS:
+        if not spelling and k in firsts:
             spelling = rules[token][convention].pick(None)  # a clerk drops inner vowels, never the first (Amal)
         if _doubled(spelling) and not (previous in _VOWELS_AND_DIPHTHONGS and following in _VOWELS_AND_DIPHTHONGS):
             spelling = spelling[0]
@@ -172,6 +194,7 @@ def spelling_pattern(base: str, convention: str, ends_in_taa_marbuta: bool = Fal
     spelling seen in a file or a table of cases)."""
     rules = table()
     tokens = sounds(base, ends_in_taa_marbuta)
+    firsts = _kept_vowels(tokens, convention)
     parts = []
     for k, token in enumerate(tokens):
         if token in (" ", "-"):
@@ -183,7 +206,7 @@ def spelling_pattern(base: str, convention: str, ends_in_taa_marbuta: bool = Fal
             options = {"A" if previous in ("a", "ā") else ""}
         else:
             options = set(rules[token][convention].spellings)
-            if token in _VOWELS and previous in _OPENINGS:
+            if k in firsts:
                 options.discard("")
             if not (previous in _VOWELS_AND_DIPHTHONGS and following in _VOWELS_AND_DIPHTHONGS):
                 options = {o[0] if _doubled(o) else o for o in options}

@@ -20,6 +20,7 @@ import pyarrow as pa
 import yaml
 
 from ..writers import write_table
+from .coined import with_coined_names
 from .data import GROUPS, knowledge
 from .families import TODAY, Population, build_population
 from .payloads import payload
@@ -64,7 +65,7 @@ def generate_independent_world(outdir: str | Path, persons: int, seed: int) -> I
     """Write the second synthetic world of ``persons`` people into ``outdir``; the same seed gives the same files."""
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    k = knowledge()
+    k = with_coined_names(knowledge(), seed)
     pop = build_population(persons, _np_rng(seed, "families"), k)
     registry = build_registry(pop, _np_rng(seed, "registry"), k.governorates.poverty)
     summary = IndependentSummary(out, persons, seed)
