@@ -20,32 +20,8 @@ _VOWELS = frozenset("aiueoāīūēōá")
 _SUN = frozenset({"t", "th", "d", "dh", "r", "z", "s", "sh", "ṣ", "ḍ", "ṭ", "ẓ", "l", "n"})
 _VOWELS_AND_DIPHTHONGS = _VOWELS | {"ay", "aw", "ī$"}
 _WORD_STARTS = frozenset({"", " ", "-", "al-", "ʻabd al-"})
-
-
-def _kept_vowels(tokens: list[str], convention: str) -> set[int]:
-    """Positions of the vowels a writer never drops: a bank clerk keeps each word's first vowel (Amal is never
-    Mal, Bamtan never Bmtan); an Arabizi typist only a vowel that opens a word (7sein, but never ml for Amal)."""
-    openings = _WORD_STARTS | {"ʻ^"}
-    if convention == "arabizi":
-        return {k for k, t in enumerate(tokens)
-                if t in _VOWELS_AND_DIPHTHONGS and (k == 0 or tokens[k - 1] in openings)}
-    kept, seen = set(), False
-    for k, token in enumerate(tokens):
-        if token in _WORD_STARTS:
-            seen = False
-        elif token in _VOWELS_AND_DIPHTHONGS and not seen:
-            kept.add(k)
-            seen = True
-    return kept
-
-
 _TRIPLE = re.compile(r"([a-z])\1\1+", re.IGNORECASE)
 _NOT_LETTERS = frozenset("ʻʼʿʾ'-0123456789 ")
-
-
-def _doubled(spelling: str) -> bool:
-    """A clerk's doubled consonant (ss for س), written only between vowels (Hussein, not Ssalim)."""
-    return len(spelling) == 2 and spelling[0] == spelling[1] and spelling[0].lower() not in "aeiou"
 
 
 @dataclass(frozen=True)
@@ -218,3 +194,25 @@ def spelling_pattern(base: str, convention: str, ends_in_taa_marbuta: bool = Fal
         parts.append("(?:" + "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True)) + ")")
     no_triples = r"(?!.*([a-z])\1\1)" if convention in ("bank", "arabizi") else ""
     return re.compile(no_triples + "".join(parts), re.IGNORECASE)
+
+
+def _kept_vowels(tokens: list[str], convention: str) -> set[int]:
+    """Positions of the vowels a writer never drops: a bank clerk keeps each word's first vowel (Amal is never
+    Mal, Bamtan never Bmtan); an Arabizi typist only a vowel that opens a word (7sein, but never ml for Amal)."""
+    openings = _WORD_STARTS | {"ʻ^"}
+    if convention == "arabizi":
+        return {k for k, t in enumerate(tokens)
+                if t in _VOWELS_AND_DIPHTHONGS and (k == 0 or tokens[k - 1] in openings)}
+    kept, seen = set(), False
+    for k, token in enumerate(tokens):
+        if token in _WORD_STARTS:
+            seen = False
+        elif token in _VOWELS_AND_DIPHTHONGS and not seen:
+            kept.add(k)
+            seen = True
+    return kept
+
+
+def _doubled(spelling: str) -> bool:
+    """A clerk's doubled consonant (ss for س), written only between vowels (Hussein, not Ssalim)."""
+    return len(spelling) == 2 and spelling[0] == spelling[1] and spelling[0].lower() not in "aeiou"
