@@ -51,7 +51,7 @@ def coin(sex: str, count: int, rng: random.Random) -> list[tuple[str, str]]:
 
 def with_coined_names(k: Knowledge, seed: int, per_sex: int = 120, weight: float = 1.0) -> Knowledge:
     """The knowledge with ``per_sex`` coined Arabic names added to each given-name list (about 2 % of Arab men's
-    names and 4 % of Arab women's)."""
+    names and 3 % of Arab women's)."""
     rng = random.Random(f"coined:{seed}")
     known = set(k.male.arabic) | set(k.female.arabic) | set(k.surnames.arabic)
 
