@@ -52,6 +52,8 @@ def _spell(word: str) -> tuple[str, str]:
     short: list[str] = []
     long: list[str] = []
     last = len(tokens) - 1
+    # The long reading lengthens the last single vowel inside the word: Hakim = حكيم, Mansur = منصور.
+    lengthen = max((i for i, t in enumerate(tokens[1:-1], 1) if t.kind == "short"), default=-1)
     for i, t in enumerate(tokens):
         if t.kind == "consonant":
             short.append(t.arabic)
@@ -73,11 +75,11 @@ def _spell(word: str) -> tuple[str, str]:
             # Ali, Abdu, Sherko; a final a or e is ة, ا or ه (not kept), or ى in the long reading (Huda).
             letter = "" if t.latin in "ae" else t.arabic
             short.append(letter)
-            long.append(_YEH if t.latin == "a" else letter)
+            long.append(letter)
         elif (before_vowel and t.latin in "iu") or (after_hamza and t.latin in "ie"):
             short.append(t.arabic)  # Ziad, Fuad: a glide; Ra2ed: the hamza's seat ئ
             long.append(t.arabic)
-        elif t.latin in "iuo":
+        elif t.latin in "iuo" and i == lengthen:
             long.append(t.arabic)
     return "".join(short), "".join(long)
 
