@@ -85,6 +85,7 @@ def skeleton(s: str | None) -> str:
     return skeleton_of_normalized(normalize_text(s)) or ""
 
 
+@lru_cache(maxsize=200_000)
 def skeleton_of_normalized(text: str | None) -> str | None:
     """``skeleton`` of text already normalised (a NameChain part); ``None`` stays ``None``."""
     if not text:
@@ -94,6 +95,7 @@ def skeleton_of_normalized(text: str | None) -> str | None:
     return " ".join(filter(None, map(_word_skeleton, text.split()))) or None
 
 
+@lru_cache(maxsize=200_000)
 def canonical_of_normalized(text: str | None) -> str | None:
     """``canonical`` of text already normalised (a NameChain part); ``None`` stays ``None``."""
     if not text:

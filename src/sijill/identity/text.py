@@ -71,10 +71,12 @@ _SPOKEN_ARTICLE = re.compile(r"[aeu](sh|th|dh|t|d|r|z|s|n)|ul")
 
 
 def _unassimilate(words: list[str]) -> list[str]:
-    out = list(words)
-    for i, w in enumerate(words[:-1]):
-        m = _SPOKEN_ARTICLE.fullmatch(w)
+    out = words
+    for i in range(len(words) - 1):
+        w = words[i]
+        m = _SPOKEN_ARTICLE.fullmatch(w) if len(w) <= 3 and w[0] in "aeu" else None
         if m and words[i + 1].startswith(m.group(1) or ""):
+            out = out if out is not words else list(words)
             out[i] = "al"
     return out
 
