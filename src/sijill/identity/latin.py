@@ -7,7 +7,8 @@ read here with letter rules (``data/latin_letters.tsv``) and compound parts (``d
 
 Arabic writes no short vowels, and a Latin spelling rarely says whether a single i or u is short or
 long (Hakim = حكيم, Kadhim = كاظم). The first reading takes a single vowel inside the word as short; the
-second takes it as long (and a final a as ى); the skeleton uses the first, the Bloom filter both.
+second takes the last single i, u or o inside it as long (the long vowel of فعيل, فعول, مفعول is the last);
+the skeleton uses the first reading, the Bloom filter both.
 """
 
 from __future__ import annotations
