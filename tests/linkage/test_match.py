@@ -164,6 +164,24 @@ def test_a_second_identifier_lifts_the_sibling_guard_only_when_it_is_a_persons_o
     assert _family_only([{"field": "given_name", "level": "another wording", "code": "name.disagree"}], set())
 
 
+def _guard_cases():
+    import csv
+    from pathlib import Path
+
+    lines = (Path(__file__).parent / "sibling_guard.csv").read_text(encoding="utf-8").splitlines()
+    return [(g, d, who, review == "yes") for g, d, who, review in csv.reader(lines[1:])]
+
+
+@pytest.mark.parametrize(("given", "born", "who", "review"), _guard_cases())
+def test_the_sibling_guard_reads_the_levels(given, born, who, review):
+    """A table a registry officer can read: which pairs of levels may be two members of one family."""
+    from sijill.linkage.cascade import _family_only
+
+    explanation = [{"field": "given_name", "code": given}, {"field": "birth_date", "code": born},
+                   {"field": "father_name", "code": "name.exact"}, {"field": "mother_name", "code": "name.exact"}]
+    assert _family_only(explanation) is review, who
+
+
 def test_compact_dates_as_databases_export_them_are_read():
     from sijill import identity
 

@@ -113,6 +113,27 @@ def test_an_analyst_accepts_or_rejects_each_review_hit_saying_why(client, run):
     assert reverse("exchange:hit", args=[hit.pk]) not in client.get(reverse("exchange:review")).content.decode()
 
 
+def test_the_review_queue_puts_first_what_a_decision_is_worth_most(client, seeded, people):
+    """Worth: the chance that it is the person times what the household is paid a month. HH-1 is paid
+    275,000 IQD, HH-2 175,000, HH-3's enrolment is stopped (nothing at stake)."""
+    from sijill.exchange.services import review_queue
+
+    run = Run.objects.create(cycle=Cycle.objects.create(code="2026-12-r", state="done"), state=RunState.SUCCEEDED)
+    cases = [("REG-9", 0.95), ("REG-5", 0.90), ("REG-2", 0.50), ("REG-3", 0.90)]
+    store_opened_hits(run, [OpenedHit(record, "courts", f"C-{i}", "review", p, 1.0, _levels(REVIEW), {})
+                            for i, (record, p) in enumerate(cases)])
+    queue = list(review_queue(Hit.objects.all()))
+    assert [(h.person.record_id, h.at_stake) for h in queue] == [
+        ("REG-3", 275_000), ("REG-5", 175_000), ("REG-2", 275_000), ("REG-9", 0)]
+    client.force_login(make_user("analyst"))
+    page = client.get(reverse("exchange:review")).content.decode()
+    order = [page.index(reverse("exchange:hit", args=[h.pk])) for h in queue]
+    assert order == sorted(order) and "275000" in page
+    # after a decision, the next hit is the next most worth deciding
+    response = client.post(reverse("exchange:hit", args=[queue[0].pk]), {"decision": "accepted", "note": "هو نفسه"})
+    assert response.url == reverse("exchange:hit", args=[queue[1].pk])
+
+
 @pytest.mark.parametrize("role", ["caseworker", "agency_data_officer", "field_researcher"])
 def test_other_roles_neither_run_cycles_nor_see_hits(client, run, role):
     client.force_login(make_user(role, governorates=["بغداد"], agency="courts"))

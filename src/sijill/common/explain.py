@@ -31,6 +31,8 @@ GROUPED = {
                            gettext_noop("%(fields)s match in another reading")),
     "name.skeleton": (gettext_noop("%(field)s is written alike in another script or spelling"),
                       gettext_noop("%(fields)s are written alike in another script or spelling")),
+    "name.rasm": (gettext_noop("%(field)s has the same letters, with dots lost or added (a scanned register)"),
+                  gettext_noop("%(fields)s have the same letters, with dots lost or added (a scanned register)")),
     "name.no_article": (gettext_noop("%(field)s matches without the article or البو"),
                         gettext_noop("%(fields)s match without the article or البو")),
     "name.first_name": (gettext_noop("%(field)s: the first name matches"),

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import ExpressionWrapper, F, FloatField, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from sijill.registry.models import Enrolment, EnrolmentStatus
 
 from .models import Agency, Agreement, Cycle, Hit, HitReview, Package, PackageStatus
 
@@ -73,6 +76,19 @@ def feeds(today: dt.date | None = None) -> list[Feed]:
 
 class ReviewError(ValueError):
     pass
+
+
+def review_queue(hits: QuerySet[Hit]) -> QuerySet[Hit]:
+    """Hits awaiting review, those a decision is worth most first: the chance that it is the person times
+    what their household is paid a month (``at_stake``, IQD), so a reviewer's first hour goes where a wrong
+    payment would cost most, and a near-certain link before a doubtful one of the same amount."""
+    paid = (Enrolment.objects.filter(household=OuterRef("person__membership__household"),
+                                     status=EnrolmentStatus.ACTIVE)
+            .values("household").annotate(total=Sum("monthly_amount_iqd")).values("total"))
+    return (hits.filter(review=HitReview.PENDING)
+            .annotate(at_stake=Coalesce(Subquery(paid), 0))
+            .annotate(worth=ExpressionWrapper(F("probability") * F("at_stake"), output_field=FloatField()))
+            .order_by(F("worth").desc(), F("probability").desc(), "pk"))
 
 
 def review_hit(hit: Hit, decision: str, note: str, *, user, request=None) -> Hit:

@@ -21,7 +21,7 @@ from sijill.registry.models import Person
 
 from . import cycles, runs, services, trust
 from .forms import KeyForm, OpenCycleForm, PackageForm, ReviewForm
-from .models import Agency, Cycle, CycleState, Hit, HitReview, MatchClass, Package, Run, RunState
+from .models import Agency, Cycle, CycleState, Hit, MatchClass, Package, Run, RunState
 from .uploads import PackageRefused, receive_package
 
 PAGE_SIZE = 50
@@ -176,7 +176,7 @@ def hit_page(request, pk: int):
                 messages.error(request, _("This hit is not awaiting review."))
             else:
                 messages.success(request, _("Your decision is recorded."))
-                nxt = Hit.objects.filter(review=HitReview.PENDING).order_by("pk").first()
+                nxt = services.review_queue(_visible_hits(request)).first()
                 return redirect("exchange:hit", pk=nxt.pk) if nxt else redirect("exchange:review")
     record("hit_view", request=request, target=hit.person, hit=hit.pk, agency=hit.agency.code,
            cycle=hit.cycle.code)
@@ -185,7 +185,7 @@ def hit_page(request, pk: int):
 
 @requires("review_hits")
 def review_queue(request):
-    hits = _visible_hits(request).filter(review=HitReview.PENDING).order_by("cycle", "agency__code", "pk")
+    hits = services.review_queue(_visible_hits(request))
     page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
     record("hits_list", request=request, review="pending", page=page.number, shown=len(page.object_list))
     return render(request, "exchange/review.html", {

@@ -10,6 +10,7 @@ from .ids import national_id
 from .lexicon import data_fingerprint
 from .names import NameChain, NameParts, parse_name, surname_key
 from .places import GOVERNORATES, governorate, sex
+from .rasm import rasm
 from .skeleton import bloom_text, canonical, latin_to_arabic_key, skeleton
 from .text import normalize_text, to_ascii_digits
 
@@ -33,6 +34,7 @@ __all__ = [
     "normalize_text",
     "parse_date",
     "parse_name",
+    "rasm",
     "sex",
     "skeleton",
     "surname_key",

@@ -17,6 +17,7 @@ from splink import Linker
 
 from sijill.pprl.format.fields import EXACT_STAGE, TIE, TIE_LABEL, Level
 
+from . import calibrate
 from . import model as fs
 from .comparisons import NAME_PARTS, chosen, present_columns
 from .engines import Engine
@@ -39,6 +40,9 @@ class StageCounts:
     review: int = 0
     rejected: int = 0
     ties: int = 0
+    # the sets of fields compared ("birth_date+given_name+...") whose automatic threshold the model's own
+    # estimated precision lowered below the global one, and to what
+    auto_thresholds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -120,17 +124,30 @@ def model_stage(
             code = comparison and (comparison.levels[0].code if label == "missing" else comparison.code_of(label))
             explanation.append({"field": name, "level": label, "code": code,
                                 "weight": round(weight + (row.get(f"mw_tf_adj_{name}") or 0.0), 3)})
-        p = row["match_probability"]
-        cls = "probable" if p >= thresholds.auto and not _family_only(explanation, personal) else "review"
-        matches.append(Match(reg, par, cls, p, row["match_weight"], explanation))
+        matches.append(Match(reg, par, "review", row["match_probability"], row["match_weight"], explanation))
+    guarded = [_family_only(m.explanation, personal) for m in matches]
+    sets = [calibrate.fields_compared(m.explanation) for m in matches]
+    auto = calibrate.auto_thresholds(
+        ((fields, m.probability) for fields, m, g in zip(sets, matches, guarded, strict=True) if not g),
+        ceiling=thresholds.auto, floor=thresholds.floor, precision=thresholds.precision)
+    counts.auto_thresholds = {"+".join(sorted(f)): round(t, 6) for f, t in auto.items() if t < thresholds.auto}
+    for fields, m, g in zip(sets, matches, guarded, strict=True):
+        if not g and m.probability >= auto.get(fields, thresholds.auto):
+            m.match_class = "probable"
     return matches, model
 
 
 # Siblings share father, grandfather, surname and mother; only the given name and the birth date tell
 # them apart. The model adds evidence as if the parts were independent, so a sister can outscore the
 # doubt her own given name raises: such a pair is never decided automatically, unless the two records
-# share a second identifier that is a person's own (see ``personal_identifiers``).
-PERSONAL_FIELDS = ("given_name", "birth_date")
+# share a second identifier that is a person's own (see ``personal_identifiers``). The guard reads the
+# levels: a given name spelt alike (a variant, the other script, dots a scanner lost) is the same name and
+# lets a birth date be a little off (a typo); a given name spelt only similarly needs the same birth date;
+# one spelt only nearly alike is never enough: twins are often named alike (حسن and حسين, حسنين and حسين).
+SAME_GIVEN_NAME = frozenset({"name.exact", "name.same_or_variant", "name.variant", "name.other_reading",
+                             "name.skeleton", "name.rasm", "name.swapped"})
+SIMILAR_GIVEN_NAME = frozenset({"name.dice_high", "name.missing", ""})
+SAME_BIRTH_DATE = frozenset({"date.exact", "date.swapped", "date.year_only"})
 SECOND_IDENTIFIER = "ration_card"
 # An identifier is a person's own when (nearly) no two records of one package share it. An Iraqi ration
 # card is a household's: its members share it, so agreeing on it is family evidence like the father's name.
@@ -153,10 +170,14 @@ def personal_identifiers(*tables: pa.Table) -> set[str]:
 
 
 def _family_only(explanation: list[dict], personal: set[str] = frozenset()) -> bool:
+    """Whether the pair may be two members of one family (see ``SAME_GIVEN_NAME``)."""
     codes = {e["field"]: e.get("code") or "" for e in explanation}
     if any(codes.get(f, "").endswith(".exact") for f in personal):
         return False
-    return any(codes.get(f, "").endswith(".disagree") for f in PERSONAL_FIELDS)
+    given, born = codes.get("given_name", ""), codes.get("birth_date", "")
+    if given in SAME_GIVEN_NAME:
+        return born.endswith(".disagree")
+    return not (given in SIMILAR_GIVEN_NAME and born in SAME_BIRTH_DATE)
 
 
 def _linker(engine: Engine, registry: pa.Table, partner: pa.Table, settings, dedupe: bool) -> Linker:

@@ -17,11 +17,16 @@ from .comparisons import blocking_columns, comparisons
 
 @dataclass(frozen=True)
 class Thresholds:
-    """``probable`` at or above ``auto`` (chosen for precision: a false hit can cost a family its income);
-    ``review`` from ``review`` up to ``auto``, for a person to decide."""
+    """``probable`` at or above ``auto`` (chosen for precision: a false hit can cost a family its income), or
+    at or above its set of fields' own threshold (``floor`` to ``auto``); ``review`` from ``review`` up to it,
+    for a person to decide."""
 
     auto: float = 0.999
     review: float = 0.80
+    # Below ``auto``, a set of fields compared gets its own threshold down to ``floor``: the lowest at which
+    # the model's own estimated precision of its automatic pairs stays at ``precision`` (``calibrate``).
+    precision: float = 0.998
+    floor: float = 0.95
 
 
 def settings(present: set[str], columns: list[str], link_type: str = "link_only",

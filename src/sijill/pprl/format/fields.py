@@ -235,7 +235,8 @@ class NamePart(Field):
         if spec.hardening.name_tokens:
             out += [(f, TOKEN, f"token of the normalised {f}"),
                     (f"{f}_canonical", TOKEN, f"token of {f} with variants and nicknames collapsed"),
-                    (f"{f}_skeleton", TOKEN, f"token of the cross-script skeleton of {f}")]
+                    (f"{f}_skeleton", TOKEN, f"token of the cross-script skeleton of {f}"),
+                    (f"{f}_rasm", TOKEN, f"token of the dotless letters (rasm) of {f}")]
             if self.in_chain:
                 out += [(f"{f}_alt", TOKEN, f"token of {f} in the other reading of an ambiguous compound given name"),
                         (f"{f}_alt_skeleton", TOKEN, f"skeleton token of {f} in the other reading")]
@@ -256,6 +257,9 @@ class NamePart(Field):
 
     def comparisons(self, swap=None, present=None) -> list[Comparison]:
         f, bloom = self.name, f"{self.name}_bloom"
+        # The same letters with dots lost or added (a scanned register): absent from packages made before it.
+        rasm = (exact("name.rasm", f"{f}_rasm", "same letters, dots differ (scanned)"),) \
+            if present is None or f"{f}_rasm" in present else ()
         head = (missing("name", f"{f}_skeleton"), exact("name.exact", f, "exact", tf=f if f != "mother_name" else None))
         if self.in_chain:
             alt = f"{f}_alt"
@@ -264,6 +268,7 @@ class NamePart(Field):
                       Level("name.other_reading", "other reading (محمد علي)",
                             f"{alt}_l = {f}_r OR {f}_l = {alt}_r OR {alt}_l = {alt}_r"),
                       exact("name.skeleton", f"{f}_skeleton", "skeleton (cross-script)"),
+                      *rasm,
                       dice("name.dice_high", bloom, 0.85, "similar spelling (Dice >= 0.85)"),
                       dice("name.dice_near", bloom, 0.7, "near spelling (Dice >= 0.7)"),
                       *(_swapped(swap, "written as the surname (swapped)") if f == "given_name" else ()))
@@ -271,12 +276,14 @@ class NamePart(Field):
             levels = (*head,
                       exact("name.no_article", "surname_key", "same family name without ال / البو"),
                       exact("name.skeleton", "surname_skeleton", "skeleton (cross-script)"),
+                      *rasm,
                       dice("name.dice_high", bloom, 0.8, "similar spelling (Dice >= 0.8)"),
                       dice("name.dice_near", bloom, 0.7, "near spelling (Dice >= 0.7)"),
                       *_swapped(swap, "written as the given name (swapped)"))
         else:  # the mother's name
             levels = (*head,
                       exact("name.variant", "mother_name_canonical", "variant or nickname"),
+                      *rasm,
                       dice("name.dice_high", bloom, 0.8, "similar spelling (Dice >= 0.8)"),
                       exact("name.first_name", "mother_first", "same first name"))
         return [Comparison(f, (*levels, otherwise("name")), f"{f}_skeleton")]

@@ -86,7 +86,7 @@ class ValueTable:
 class NameVocab:
     """Distinct normalised values of one name field and everything encoded from them."""
 
-    KINDS = ("norm", "canonical", "skeleton", "extra")
+    KINDS = ("norm", "canonical", "skeleton", "rasm", "extra")
 
     def __init__(self, name: str, tokens: dict[str, Tokenizer], bloom: BloomEncoder, with_tokens: bool,
                  intern: Interner):
@@ -132,6 +132,7 @@ class NameVocab:
             pending["norm"].append(value)
             pending["canonical"].append(canonical)
             pending["skeleton"].append(skeleton)
+            pending["rasm"].append(identity.rasm(value))
             pending["extra"].append(extra)
         latin_letters = self._bloom.params.latin == "letters" and is_latin(value)
         self._blooms.append(self._bloom.encode(value if latin_letters else identity.bloom_text(value)))

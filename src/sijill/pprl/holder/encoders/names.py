@@ -36,7 +36,8 @@ class NameChainEncoder(FieldEncoder):
         tok, with_tokens = shared.tokenizer, shared.spec.hardening.name_tokens
         self.vocab: dict[str, NameVocab] = {}
         for f in NAME_FIELDS:
-            tokens = {"norm": tok(f), "canonical": tok(f + "_canonical"), "skeleton": tok(f + "_skeleton")}
+            tokens = {"norm": tok(f), "canonical": tok(f + "_canonical"), "skeleton": tok(f + "_skeleton"),
+                      "rasm": tok(f + "_rasm")}
             if f == "surname":
                 tokens["extra"] = tok("surname_key")
             elif f == "mother_name":
@@ -161,6 +162,7 @@ class NameChainEncoder(FieldEncoder):
                 out[f] = take(vocab.array("norm"), safe, valid)
                 out[f + "_canonical"] = take(vocab.array("canonical"), safe, valid)
                 out[f + "_skeleton"] = take(vocab.array("skeleton"), safe, valid)
+                out[f + "_rasm"] = take(vocab.array("rasm"), safe, valid)
                 if f in CHAIN_FIELDS:
                     alt = names[:, ALT + j]
                     alt_safe, alt_valid = np.where(alt >= 0, alt, 0), alt >= 0
