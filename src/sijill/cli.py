@@ -94,12 +94,20 @@ def synth(
     outdir: Annotated[Path, typer.Argument(file_okay=False, help="Directory to write the world into.")],
     persons: Annotated[int, typer.Option("--persons", "-n", min=50, help="Number of persons.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed: the same seed gives the same files.")] = 1,
+    generator: Annotated[str, typer.Option(
+        help="'first': the world the matcher was tuned on; 'independent': the second world, with its own names "
+        "and error model, to judge the matcher on (docs/synthetic-world-b.md).")] = "first",
 ) -> None:
     """Generate a synthetic Iraqi population, social registry and partner-agency extracts, with ground truth.
 
     Writes registry/, agencies/, truth/ and a manifest.json that lists every file with its agency,
     format, encoding, rows and column roles.
     """
+    if generator == "independent":
+        _synth_independent(outdir, persons, seed)
+        return
+    if generator != "first":
+        raise typer.BadParameter(f"{generator!r}: write 'first' or 'independent'", param_hint="--generator")
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from sijill.synth import SynthConfig, generate_world, stages
@@ -126,6 +134,27 @@ def synth(
     console.print(f"{summary.households:,} households; {summary.beneficiary_households:,} enrolled "
                   f"({summary.beneficiaries:,} beneficiaries); expected findings: {findings}")
     console.print(f"written: {outdir / 'manifest.json'} ({sum(summary.seconds.values()):.1f} s)")
+
+
+def _synth_independent(outdir: Path, persons: int, seed: int) -> None:
+    import json
+    import time
+
+    from sijill.synth.independent import generate_independent_world
+
+    t0 = time.perf_counter()
+    summary = generate_independent_world(outdir, persons, seed)
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
+    table = Table(title=f"{outdir}: {persons:,} persons, seed {seed} (independent world)")
+    for col in ("file", "agency", "format", "encoding", "rows", "members"):
+        table.add_column(col, justify="right" if col in ("rows", "members") else "left")
+    for f in manifest["files"]:
+        members = summary.members.get(f["agency"])
+        table.add_row(f["path"], f["agency"], f["format"], f["encoding"], f"{f['rows']:,}",
+                      "" if members is None else f"{members:,}")
+    console.print(table)
+    console.print(f"{summary.registry_records:,} registry records ({summary.duplicates:,} double enrolments)")
+    console.print(f"written: {outdir / 'manifest.json'} ({time.perf_counter() - t0:.1f} s)")
 
 
 # --- the web system (issue 6). Django is set up inside each command, never when this module loads. ---

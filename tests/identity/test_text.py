@@ -54,6 +54,17 @@ PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
         ("Mohammed AL-Jubouri", "mohammed aljubouri"),
         ("Abdul Karim", "abdulkarim"),
         ("İbrahim Hüseyin", "ibrahim huseyin"),
+        ("Yılmaz", "yilmaz"),  # Turkish dotless ı
+        ("Šākir Ḫuḍayr", "shakir khudhayr"),  # ISO 233 / DIN 31635 letters that stand for a digraph
+        ("Ṯuǧayl Ġassān", "thujayl ghassan"),
+        ("Karīm Maḥmūd", "kariim mahmuud"),  # ALA-LC macrons on i and u are long vowels
+        ("Hêmin Şêrko Çinar", "heemin sheerko chinar"),  # Kurdish Hawar letters
+        ("ʻAdnān", "adnan"),  # ALA-LC ayn (U+02BB) deleted like an apostrophe
+        ("3'anim 7'alaf 6'afer", "ghanim khalaf dhafer"),  # Arabizi digit + apostrophe = the dotted letter
+        ("aš-Šammarī", "alshammarii"),  # the article assimilated and written apart is al
+        ("Nur ad-Din", "nuraldin"),
+        ("Nur ul Huda", "nuralhuda"),
+        ("Ali As", "ali as"),  # not an article: no word after it
         ("ﻣﺤﻤﺪ", "محمد"),  # presentation forms from old PDFs (NFKC)
         ("", ""),
         (None, ""),

@@ -90,23 +90,24 @@ def test_latin_letters_in_bloom_filters_are_a_cycle_setting_that_leaves_default_
 
 
 def test_latin_letters_keep_short_vowels_apart_in_the_filters():
-    """Bloom filters of Latin names from their Arabic form lose the short vowels (Tom = Tim = تم);
-    from their own letters they stay apart, as a cycle of Latin-script holders needs."""
+    """Bloom filters of Latin names from their Arabic form lose most of the short vowels (Tom and Tim are both
+    تم, and only the reading with a long vowel, توم / تيم, tells them apart); from their own letters they stay
+    further apart, as a cycle of Latin-script holders needs."""
+    import numpy as np
+
     from sijill.pprl.format.keyfiles import Secret
     from sijill.pprl.holder.tokens import BloomEncoder
     from sijill.pprl.holder.vocab import Interner, NameVocab
 
-    def filters(spec) -> tuple[bytes, bytes]:
+    def dice(spec) -> float:
         key = Secret(b"k" * 32)
         vocab = NameVocab("given_name", {}, BloomEncoder(key, spec.bloom, spec.hardening, key), False, Interner())
         vocab.get("tom"), vocab.get("tim")
-        rows = vocab.array("bloom")
-        return bytes(rows[0]), bytes(rows[1])
+        a, b = np.unpackbits(vocab.array("bloom"), axis=1).astype(bool)
+        return 2 * (a & b).sum() / (a.sum() + b.sum())
 
-    arabic = filters(encoding_spec())
-    letters = filters(encoding_spec({"bloom": {"latin": "letters"}}))
-    assert arabic[0] == arabic[1]
-    assert letters[0] != letters[1]
+    arabic, letters = dice(encoding_spec()), dice(encoding_spec({"bloom": {"latin": "letters"}}))
+    assert letters < arabic < 1
 
 
 def test_a_blocking_token_in_any_order_is_a_setting_of_its_own():

@@ -11,7 +11,7 @@ from .lexicon import data_fingerprint
 from .names import NameChain, NameParts, parse_name, surname_key
 from .places import GOVERNORATES, governorate, sex
 from .rasm import rasm
-from .skeleton import canonical, latin_to_arabic_key, skeleton
+from .skeleton import bloom_text, canonical, latin_to_arabic_key, skeleton
 from .text import normalize_text, to_ascii_digits
 
 IDENTITY_VERSION = f"1.0+{data_fingerprint()}"
@@ -26,6 +26,7 @@ __all__ = [
     "NameParts",
     "PartialDate",
     "UnknownValue",
+    "bloom_text",
     "canonical",
     "governorate",
     "latin_to_arabic_key",

@@ -21,7 +21,8 @@ def read_data(name: str) -> str:
     return (_DATA / name).read_text(encoding="utf-8")
 
 
-def _lines(name: str) -> list[str]:
+def data_lines(name: str) -> list[str]:
+    """The lines of a data file, without blank lines and # comments."""
     return [ln.strip() for ln in read_data(name).splitlines() if ln.strip() and not ln.startswith("#")]
 
 
@@ -33,7 +34,7 @@ def _latin_key(s: str) -> str:
 def _mapping(name: str, key=normalize_text) -> dict[str, str]:
     """Read ``canonical<TAB>variant|variant`` lines into variant -> canonical."""
     out: dict[str, str] = {}
-    for line in _lines(name):
+    for line in data_lines(name):
         canonical, _, variants = line.partition("\t")
         target = normalize_text(canonical)
         for variant in variants.split("|"):
@@ -57,14 +58,14 @@ def latin_names() -> dict[str, str]:
 
 @cache
 def titles() -> frozenset[str]:
-    return frozenset(normalize_text(t) for t in _lines("titles.txt"))
+    return frozenset(normalize_text(t) for t in data_lines("titles.txt"))
 
 
 @cache
 def ambiguous_compounds() -> frozenset[tuple[str, str]]:
     """Pairs like محمد علي: one given name in some families, given + father in others."""
     pairs = set()
-    for line in _lines("ambiguous_compounds.txt"):
+    for line in data_lines("ambiguous_compounds.txt"):
         first, second = normalize_text(line).split()
         pairs.add((first, second))
     return frozenset(pairs)
@@ -79,7 +80,7 @@ def governorate_rows() -> tuple[dict[str, str], ...]:
 def keyed_table(name: str) -> dict[str, str]:
     """``canonical<TAB>a|b|c`` files (sex, months) as normalised spelling -> canonical."""
     out: dict[str, str] = {}
-    for line in _lines(name):
+    for line in data_lines(name):
         canonical, _, spellings = line.partition("\t")
         for s in spellings.split("|"):
             out[normalize_text(s)] = canonical
@@ -89,6 +90,8 @@ def keyed_table(name: str) -> dict[str, str]:
 DATA_FILES = (
     "variants.tsv",
     "latin_names.tsv",
+    "latin_letters.tsv",
+    "latin_affixes.tsv",
     "titles.txt",
     "compound_suffixes.txt",
     "ambiguous_compounds.txt",

@@ -10,60 +10,20 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from . import lexicon
+from . import latin, lexicon
 from .text import is_latin, normalize_text
-
-# Latin letter rules, longest first. Short vowels vanish (Arabic does not write them);
-# long ones become و / ي; a word-initial vowel becomes ا as the Arabic spelling starts with ا or ع.
-_LATIN_RULES = [
-    ("kh", "خ"), ("sh", "ش"), ("th", "ث"), ("dh", "ذ"), ("gh", "غ"), ("ch", "ج"), ("ph", "ف"),
-    ("ou", "و"), ("oo", "و"), ("uu", "و"), ("ee", "ي"), ("ii", "ي"), ("ei", "ي"), ("ey", "ي"),
-    ("ai", "ي"), ("ay", "ي"), ("ie", "ي"), ("aa", "ا"),
-    ("b", "ب"), ("p", "ب"), ("t", "ت"), ("j", "ج"), ("h", "ه"), ("d", "د"), ("r", "ر"),
-    ("z", "ز"), ("s", "س"), ("f", "ف"), ("v", "ف"), ("q", "ق"), ("k", "ك"), ("c", "ك"),
-    ("g", "ق"), ("l", "ل"), ("m", "م"), ("n", "ن"), ("w", "و"), ("y", "ي"), ("x", "كس"),
-]
-_LATIN_PATTERN = re.compile("|".join(re.escape(k) for k, _ in _LATIN_RULES) + "|[aeiou]")
-_LATIN_MAP = dict(_LATIN_RULES)
-_DOUBLED = re.compile(r"([a-z])\1+")
-
-
-def _transliterate(word: str) -> str:
-    word = _DOUBLED.sub(r"\1", word)
-    out = []
-    for m in _LATIN_PATTERN.finditer(word):
-        piece = m.group()
-        if piece in _LATIN_MAP:
-            out.append(_LATIN_MAP[piece])
-        elif m.start() == 0:
-            out.append("ا")  # Omar -> عمر, Ibrahim -> ابراهيم: the skeleton keeps the initial
-        elif m.end() == len(word) and piece in "iu":
-            out.append("ي" if piece == "i" else "و")  # Ali, Hadi; Abdu
-    return "".join(out)
-
-
-@lru_cache(maxsize=100_000)
-def _latin_word(word: str) -> str:
-    names = lexicon.latin_names()
-    if word in names:
-        return names[word]
-    for prefix in ("albu", "al", "el"):
-        rest = word[len(prefix) :]
-        if word.startswith(prefix) and rest in names:
-            return "ال" + names[rest] if prefix != "albu" else "البو" + names[rest]
-    return _transliterate(word)
 
 
 def latin_to_arabic_key(s: str | None) -> str:
-    """The Arabic form of a Latin-script name: the lexicon's name, else a letter-rule spelling."""
-    return " ".join(_latin_word(w) for w in normalize_text(s).split())
+    """The Arabic form of a Latin-script name: the lexicon's name, else the letter rules' reading."""
+    return " ".join(latin.reading(w) for w in normalize_text(s).split())
 
 
 @lru_cache(maxsize=100_000)
 def canonical_word(word: str) -> str:
     """The canonical Arabic form of one normalised word in either script (variants collapse)."""
     if is_latin(word):
-        word = _latin_word(word)
+        word = latin.reading(word)
     return lexicon.variants().get(word, word)
 
 
@@ -81,15 +41,42 @@ _CLASSES = str.maketrans({
 _REPEATS = re.compile(r"(.)\1+")
 
 
+_NOT_SKELETON = re.compile("[^ابتجخدرزسشغفكلمنهوي]+")
+
+
+def _skeleton_of_arabic(word: str) -> str:
+    """Letter classes, no ا after the first letter, no doubled letter, no final ة / ه."""
+    s = _NOT_SKELETON.sub("", word.translate(_CLASSES))
+    s = _REPEATS.sub(r"\1", s[:1] + s[1:].replace("ا", ""))
+    if s.endswith("ه") and len(s) > 1:
+        s = s[:-1]  # ta marbuta and final h: Fatima, فاطمة; Saleh, صالح
+    return s
+
+
 @lru_cache(maxsize=100_000)
 def _word_skeleton(word: str) -> str:
-    s = _REPEATS.sub(r"\1", canonical_word(word).translate(_CLASSES))
-    if not s:
-        return ""
-    head, tail = s[0], s[1:].replace("ا", "")
-    if tail.endswith("ه") and len(head + tail) > 1:
-        tail = tail[:-1]  # ta marbuta and final h: Fatima, فاطمة; Saleh, صالح
-    return head + tail
+    """The skeleton of one normalised word in either script: the one key both scripts meet on."""
+    return _skeleton_of_arabic(canonical_word(word))
+
+
+@lru_cache(maxsize=100_000)
+def _bloom_words(word: str) -> tuple[str, ...]:
+    if not is_latin(word):
+        return (_word_skeleton(word),)
+    variants = lexicon.variants()
+    return tuple(dict.fromkeys(_skeleton_of_arabic(variants.get(r, r)) for r in latin.readings(word)))
+
+
+@lru_cache(maxsize=200_000)
+def bloom_text(s: str | None) -> str:
+    """What a name's Bloom filter is made of, in either script: the skeleton of each word, and for a Latin
+    word the Bloom lexicon does not know, also the skeleton of its other reading (single vowels long).
+
+    Latin and Arabic spellings of one name then share most of their q-grams (Dice >= 0.7), while
+    حسن / حسين stay below 0.7: see tests/identity/romanisation_cases.csv.
+    """
+    words = (w for word in normalize_text(s).split() for w in _bloom_words(word))
+    return " ".join(dict.fromkeys(w for w in words if w))
 
 
 @lru_cache(maxsize=200_000)
@@ -98,15 +85,17 @@ def skeleton(s: str | None) -> str:
     return skeleton_of_normalized(normalize_text(s)) or ""
 
 
+@lru_cache(maxsize=200_000)
 def skeleton_of_normalized(text: str | None) -> str | None:
     """``skeleton`` of text already normalised (a NameChain part); ``None`` stays ``None``."""
     if not text:
         return None
     if " " not in text:
-        return _word_skeleton(text)
-    return " ".join(map(_word_skeleton, text.split()))
+        return _word_skeleton(text) or None
+    return " ".join(filter(None, map(_word_skeleton, text.split()))) or None
 
 
+@lru_cache(maxsize=200_000)
 def canonical_of_normalized(text: str | None) -> str | None:
     """``canonical`` of text already normalised (a NameChain part); ``None`` stays ``None``."""
     if not text:

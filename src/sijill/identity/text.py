@@ -15,7 +15,10 @@ from importlib import resources
 # Invisible controls that clerks' keyboards and Word insert; removed, never turned into a space.
 _INVISIBLE = "\u200c\u200d\u200e\u200f\u061c\ufeff\u200b\u2060\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 # Apostrophes and ayn/hamza signs in Latin spellings (Sa'ad, Ja’far, Ismaʿil) are deleted, not word breaks.
-_APOSTROPHES = "'\u2018\u2019\u02bc\u02be\u02bf`\u00b4"
+_APOSTROPHES = "'\u2018\u2019\u02bb\u02bc\u02bd\u02be\u02bf`\u00b4"
+# Arabizi writes a dotted letter as the digit of its undotted twin and an apostrophe: 3' غ, 7' خ, 6' ظ, 9' ض.
+_ARABIZI_DOTTED = re.compile("([3679])[" + _APOSTROPHES + "]")
+_ARABIZI_LETTER = {"3": "gh", "7": "kh", "6": "dh", "9": "dh"}
 
 _DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
 
@@ -62,7 +65,24 @@ def _compound_suffixes() -> frozenset[str]:
     return frozenset("".join(_join_prefixes(list(_normalize_chunk(ln)))) for ln in lines)
 
 
+# The article written apart as it is pronounced, assimilated to a sun letter (aš-Šammarī, Nur ad-Din,
+# as-Saadi) or as ul (Nur ul Huda), is the article al: it is written so before joining, as Arabic writes ال.
+_SPOKEN_ARTICLE = re.compile(r"[aeu](sh|th|dh|t|d|r|z|s|n)|ul")
+
+
+def _unassimilate(words: list[str]) -> list[str]:
+    out = words
+    for i in range(len(words) - 1):
+        w = words[i]
+        m = _SPOKEN_ARTICLE.fullmatch(w) if len(w) <= 3 and w[0] in "aeu" else None
+        if m and words[i + 1].startswith(m.group(1) or ""):
+            out = out if out is not words else list(words)
+            out[i] = "al"
+    return out
+
+
 def _join_prefixes(words: list[str]) -> list[str]:
+    words = _unassimilate(words)
     for prefixes in _JOIN_PREFIXES:
         joined: list[str] = []
         i = 0
@@ -109,17 +129,26 @@ def normalize_text(s: str | None) -> str:
 
 # Latin letters with accents, and combining marks left after NFKC.
 _ACCENTED = re.compile(r"[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]")
+# Accented letters that stand for a digraph (ISO 233 / DIN 31635 š ṯ ḏ ḫ ġ ǧ, Kurdish and Turkish ş ç ğ) or
+# for a long vowel (ALA-LC ī ū, Kurdish ê î û) keep what they say; other accents go (ḥ ṣ ṭ ẓ ā ü ö é).
+_ACCENT_LETTERS = str.maketrans({
+    "š": "sh", "ş": "sh", "ș": "sh", "ç": "ch", "č": "ch", "ž": "zh", "ğ": "gh", "ġ": "gh", "ǧ": "j",
+    "ḫ": "kh", "ẖ": "kh", "ṯ": "th", "ḏ": "dh", "ḍ": "dh", "ı": "i",
+    "ī": "ii", "ū": "uu", "ê": "ee", "î": "ii", "û": "uu",
+})
 
 
 @lru_cache(maxsize=100_000)
 def _normalize_chunk(s: str) -> tuple[str, ...]:
     """Steps 1-9 on one whitespace-free chunk: names repeat, so chunks are cached, not whole strings."""
     s = unicodedata.normalize("NFKC", s)
+    s = _ARABIZI_DOTTED.sub(lambda m: _ARABIZI_LETTER[m.group(1)], s)
     if "ئ" in s or "ە" in s:
         s = _KURDISH_VOWEL.sub("", _KURDISH_SEAT.sub("ا", s))
     s = s.translate(_TABLE).lower()
     if _ACCENTED.search(s):
         # Accents on Latin letters (Hüseyin, İbrahim) go; Arabic marks are already gone.
+        s = s.translate(_ACCENT_LETTERS)
         s = "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
     return tuple(_SEPARATORS.sub(" ", s).split())
 

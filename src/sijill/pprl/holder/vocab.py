@@ -135,7 +135,7 @@ class NameVocab:
             pending["rasm"].append(identity.rasm(value))
             pending["extra"].append(extra)
         latin_letters = self._bloom.params.latin == "letters" and is_latin(value)
-        self._blooms.append(self._bloom.encode(value if latin_letters else canonical))
+        self._blooms.append(self._bloom.encode(value if latin_letters else identity.bloom_text(value)))
         return i
 
     def array(self, kind: str) -> np.ndarray:
