@@ -67,7 +67,7 @@ def test_a_given_name_is_encoded_and_compared_within_its_family(pairs, case):
     assert (a["given_name_salt"] == b["given_name_salt"]) == (case["same_salt"] == "yes")
     if case["same_salt"] == "no":  # another salt: the filters are unrelated, not similar
         assert dice(plain_a["given_name_bloom"], plain_b["given_name_bloom"]) < 0.5
-    assert level(a, b) == case["level"]
+    assert level(a, b) in case["level"].split(" or ")  # a Dice band may shift with the key's bit collisions
 
 
 @pytest.fixture(scope="module")
