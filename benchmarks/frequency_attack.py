@@ -22,7 +22,7 @@ name once canonicalised):
 - within salt groups: when the given name is salted (``hardening.salt_given_name``), equal names share a
   token or filter only within one salt group, which the package shows (``given_name_salt``; for the tokens
   salted with the birth date, ``given_name_dated_salt``); the ranking is run within each group and sex.
-- Bloom bit counts: the number of set bits of each filter (a salt keeps it), ranked within each sex.
+- Bloom bit counts: the number of set bits of each filter (it tells a name's length), ranked within each sex.
 - blocking within groups: each blocking token of the given name with other fields, ranked within the
   groups of those fields' own tokens (``BLOCK_GROUPS``).
 - "exact frequencies": tokens, clusters and groups ranked against the file's own name frequencies, as if

@@ -51,10 +51,8 @@ class NameChainEncoder(FieldEncoder):
         self.sources: dict[str, FieldEncoder] = {}  # the other fields' encoders (the birth date's, for a salt)
         if shared.spec.hardening.salt_given_name:
             keys = shared.keys
-            self.salter = Salter(keys.subkey("token/given_name_salted"), keys.subkey("bloom-salt/given_name"),
-                                 keys.subkey("token/given_name_salt"), shared.limit)
-            self.dated = Salter(keys.subkey("token/given_name_dated"), keys.subkey("bloom-salt/given_name_dated"),
-                                keys.subkey("token/given_name_date_salt"), shared.limit)
+            self.salter = Salter(keys.subkey("token/given_name_salted"), keys.subkey("token/given_name_salt"))
+            self.dated = Salter(keys.subkey("token/given_name_dated"), keys.subkey("token/given_name_date_salt"))
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -185,10 +183,10 @@ class NameChainEncoder(FieldEncoder):
             blooms = vocab.array("bloom")[safe] if len(vocab) else np.zeros((n, width), np.uint8)
             if f == "given_name" and self.salter is not None:
                 if tokens:
-                    out |= self._dated_given(out, rows, blooms, None if masks is None else masks[:, :width])
+                    out |= self._dated_given(out, rows, safe, None if masks is None else masks[:, :width])
                 salts = self._salts(names, 1, 2)
                 self._salt_given(out, names, salts)
-                blooms = self.salter.filters(blooms, salts)
+                blooms = self._salted_filters(safe, valid, salts, width)
             if masks is not None:
                 blooms = blooms ^ masks[:, j * width : (j + 1) * width]
             out[f + "_bloom"] = fixed_binary(blooms, valid, width)
@@ -209,7 +207,19 @@ class NameChainEncoder(FieldEncoder):
         texts = [SALT_SEP.join("" if i < 0 else strings[i] for i in c) for c in combos.tolist()]
         return [texts[k] for k in inverse.reshape(-1).tolist()]
 
-    def _dated_given(self, out: dict[str, pa.Array], rows: Rows, blooms: np.ndarray,
+    def _salted_filters(self, idx: np.ndarray, valid: np.ndarray, salts: list[str], width: int) -> np.ndarray:
+        """The given name's filter of every record with its salt (each distinct pair encoded once)."""
+        vocab, out = self.vocab["given_name"], np.zeros((len(idx), width), np.uint8)
+        found: dict[tuple[int, str], bytes] = {}
+        for r in np.flatnonzero(valid).tolist():
+            key = (int(idx[r]), salts[r])
+            bloom = found.get(key)
+            if bloom is None:
+                bloom = found[key] = vocab.salted_bloom(*key)
+            out[r] = np.frombuffer(bloom, np.uint8)
+        return out
+
+    def _dated_given(self, out: dict[str, pa.Array], rows: Rows, idx: np.ndarray,
                      mask: np.ndarray | None) -> dict[str, pa.Array]:
         """The given name's tokens and filter salted with the birth date as far as it is known (the day, or
         the year of a date known to its year only, as registration defaults are), and the token of that
@@ -230,11 +240,14 @@ class NameChainEncoder(FieldEncoder):
             tokens = np.zeros(len(given), np.int64)
             tokens[present] = self.dated.tokens(plain[present], salts)
             dated[DATED + suffix] = pa.array(tokens, pa.int64(), mask=missing)
-        filters = np.zeros_like(blooms)
-        filters[present] = self.dated.filters(blooms[present], salts)
+        all_salts = [""] * len(given)
+        for r, salt in zip(present.tolist(), salts, strict=True):
+            all_salts[r] = salt
+        width = self.shared.spec.bloom_bytes
+        filters = self._salted_filters(idx, ~missing, all_salts, width)
         if mask is not None:
             filters ^= mask
-        dated[DATED + "_bloom"] = fixed_binary(filters, ~missing, blooms.shape[1])
+        dated[DATED + "_bloom"] = fixed_binary(filters, ~missing, width)
         tokens = np.zeros(len(given), np.int64)
         tokens[present] = self.dated.salt_tokens.many([salt.encode() for salt in salts])
         dated[DATED + "_salt"] = pa.array(tokens, pa.int64(), mask=missing)
