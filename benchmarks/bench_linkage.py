@@ -146,7 +146,8 @@ def baseline_scores(world: Path, agency: str) -> tuple[float, float]:
 def profiles(world: Path) -> dict[str, str]:
     """Agency -> its error profile, as the world's manifest names it (the first world: the banks write Latin)."""
     manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
-    return manifest.get("profiles") or {"loans": "Latin script"}
+    found = manifest.get("profiles") or {"loans": "latin: the banks write Latin script"}
+    return {agency: text.partition(":")[0] if ":" in text[:24] else "" for agency, text in found.items()}
 
 
 def prepare(workdir: Path, generator: str, persons: int, seed: int, agencies: list[str]) -> tuple[Path, dict, float]:
@@ -182,16 +183,17 @@ def run(workdir: Path, generator: str, persons: int, seed: int, agencies: list[s
     print(f"\n{generator} world, {persons:,} persons, seed {seed} ({kind} seed); synth {synth_seconds:.1f} s, "
           f"synth+encode {t2 - t0:.1f} s, match {t3 - t2:.1f} s; peak memory {peak:,.0f} MB")
     print(f"{'agency':10} {'true':>6} {'auto':>6} {'precision':>9} {'recall':>7} {'F1':>7} {'true->review':>12} "
-          f"{'false review':>12} {'candidates':>11}  profile")
+          f"{'false review':>12} {'candidates':>11} {'auto >=':>8}  profile")
     candidates = {s.agency: s.candidates for s in log.stages}
+    auto_at = {s.agency: s.auto_threshold for s in log.stages}
     tp = sum(r["recall"] * r["true"] for r in rows)
     auto = sum(r["auto"] for r in rows)
     true = sum(r["true"] for r in rows)
     in_review = sum(r["true_in_review"] * r["true"] for r in rows)
     for r in rows:
         print(f"{r['agency']:10} {r['true']:6,} {r['auto']:6,} {r['precision']:9.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
-              f"{r['true_in_review']:12.1%} {r['false_in_review']:12,} {candidates.get(r['agency'], 0):11,}  "
-              f"{profile.get(r['agency'], '')}")
+              f"{r['true_in_review']:12.1%} {r['false_in_review']:12,} {candidates.get(r['agency'], 0):11,} "
+              f"{auto_at.get(r['agency']) or 0:8.4f}  {profile.get(r['agency'], '')}")
     p, rc = tp / auto, tp / true
     f1 = 2 * p * rc / (p + rc)
     print(f"{'overall':10} {true:6,} {auto:6,} {p:9.4f} {rc:7.4f} {f1:7.4f} {in_review / true:12.1%}")

@@ -40,9 +40,8 @@ class StageCounts:
     review: int = 0
     rejected: int = 0
     ties: int = 0
-    # the sets of fields compared ("birth_date+given_name+...") whose automatic threshold the model's own
-    # estimated precision lowered below the global one, and to what
-    auto_thresholds: dict[str, float] = field(default_factory=dict)
+    # the automatic threshold of this agency's set of fields, as the model's own estimated precision set it
+    auto_threshold: float | None = None
 
 
 @dataclass
@@ -126,13 +125,15 @@ def model_stage(
                                 "weight": round(weight + (row.get(f"mw_tf_adj_{name}") or 0.0), 3)})
         matches.append(Match(reg, par, "review", row["match_probability"], row["match_weight"], explanation))
     guarded = [_family_only(m.explanation, personal) for m in matches]
-    sets = [calibrate.fields_compared(m.explanation) for m in matches]
-    auto = calibrate.auto_thresholds(
-        ((fields, m.probability) for fields, m, g in zip(sets, matches, guarded, strict=True) if not g),
+    # Pairs not guarded, on the set of fields both packages carry (the model's comparisons): the threshold the
+    # model's own estimated precision allows them.
+    # A registry matched with itself carries all its fields: the global threshold stays.
+    auto = thresholds.auto if dedupe else calibrate.auto_threshold(
+        (m.probability for m, g in zip(matches, guarded, strict=True) if not g),
         ceiling=thresholds.auto, floor=thresholds.floor, precision=thresholds.precision)
-    counts.auto_thresholds = {"+".join(sorted(f)): round(t, 6) for f, t in auto.items() if t < thresholds.auto}
-    for fields, m, g in zip(sets, matches, guarded, strict=True):
-        if not g and m.probability >= auto.get(fields, thresholds.auto):
+    counts.auto_threshold = round(auto, 6)
+    for m, g in zip(matches, guarded, strict=True):
+        if not g and m.probability >= auto:
             m.match_class = "probable"
     return matches, model
 
@@ -141,12 +142,12 @@ def model_stage(
 # them apart. The model adds evidence as if the parts were independent, so a sister can outscore the
 # doubt her own given name raises: such a pair is never decided automatically, unless the two records
 # share a second identifier that is a person's own (see ``personal_identifiers``). The guard reads the
-# levels: a given name spelt alike (a variant, the other script, dots a scanner lost) is the same name and
-# lets a birth date be a little off (a typo); a given name spelt only similarly needs the same birth date;
-# one spelt only nearly alike is never enough: twins are often named alike (حسن and حسين, حسنين and حسين).
-SAME_GIVEN_NAME = frozenset({"name.exact", "name.same_or_variant", "name.variant", "name.other_reading",
-                             "name.skeleton", "name.rasm", "name.swapped"})
-SIMILAR_GIVEN_NAME = frozenset({"name.dice_high", "name.missing", ""})
+# levels (the table in tests/linkage/sibling_guard.csv). The same given name, or a variant or nickname of
+# it, lets the birth date be a little off (a typo, an age guessed a year off). A given name only spelt alike
+# (the other script, dots a scanner lost, the skeleton that also makes زهراء of زهرة) or similar needs the
+# same birth date. One spelt only nearly alike is never enough: twins are often named alike (حسن and حسين).
+SAME_GIVEN_NAME = frozenset({"name.exact", "name.same_or_variant", "name.variant", "name.other_reading"})
+ALIKE_GIVEN_NAME = frozenset({"name.skeleton", "name.rasm", "name.swapped", "name.dice_high", "name.missing", ""})
 SAME_BIRTH_DATE = frozenset({"date.exact", "date.swapped", "date.year_only"})
 SECOND_IDENTIFIER = "ration_card"
 # An identifier is a person's own when (nearly) no two records of one package share it. An Iraqi ration
@@ -177,7 +178,7 @@ def _family_only(explanation: list[dict], personal: set[str] = frozenset()) -> b
     given, born = codes.get("given_name", ""), codes.get("birth_date", "")
     if given in SAME_GIVEN_NAME:
         return born.endswith(".disagree")
-    return not (given in SIMILAR_GIVEN_NAME and born in SAME_BIRTH_DATE)
+    return not (given in ALIKE_GIVEN_NAME and born in SAME_BIRTH_DATE)
 
 
 def _linker(engine: Engine, registry: pa.Table, partner: pa.Table, settings, dedupe: bool) -> Linker:
