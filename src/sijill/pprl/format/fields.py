@@ -304,7 +304,11 @@ class NamePart(Field):
         # The same letters with dots lost or added (a scanned register): absent from packages made before it.
         rasm = (exact("name.rasm", f"{f}_rasm", "same letters, dots differ (scanned)"),) \
             if present is None or f"{f}_rasm" in present else ()
-        head = (missing("name", f"{f}_skeleton"), exact("name.exact", f, "exact", tf=f if f != "mother_name" else None))
+        # Term frequencies say how common a name is; a salted given name's tokens are one per family, so their
+        # frequencies say nothing of the name, and would count every given name as rare.
+        salted = f == "given_name" and present is not None and SALT in present
+        tf = None if f == "mother_name" or salted else f
+        head = (missing("name", f"{f}_skeleton"), exact("name.exact", f, "exact", tf=tf))
         if self.in_chain:
             alt = f"{f}_alt"
             levels = (*head,
