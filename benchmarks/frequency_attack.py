@@ -19,8 +19,19 @@ name once canonicalised):
 - blocking given+year: block tokens of (given-name skeleton, birth year) ranked against the product of the
   public name list and the file's own birth-year distribution (generous: census age pyramids are public);
   a guess is right when its skeleton is the record's (a skeleton may stand for two close names).
-- "exact frequencies": tokens and clusters ranked against the file's own name frequencies, as if the
-  public list were perfect: the worst case, bounding what better statistics would give an attacker.
+- within salt groups: when the given name is salted (``hardening.salt_given_name``), equal names share a
+  token or filter only within one salt group, which the package shows (``given_name_salt``; for the tokens
+  salted with the birth date, ``given_name_dated_salt``); the ranking is run within each group and sex.
+- Bloom bit counts: the number of set bits of each filter (it tells a name's length), ranked within each sex.
+- blocking within groups: each blocking token of the given name with other fields, ranked within the
+  groups of those fields' own tokens (``BLOCK_GROUPS``).
+- "exact frequencies": tokens, clusters and groups ranked against the file's own name frequencies, as if
+  the public list were perfect: the worst case, bounding what better statistics would give an attacker.
+- the other name parts: the father's and grandfather's names (male list) and the mother's first name
+  (female list), their own tokens ranked.
+
+Three encodings are attacked: the default profile, the hardened one, and the default without the salt
+(``unsalted``: the figures the salt replaced).
 
     .venv/bin/python benchmarks/frequency_attack.py [--persons 100000] [--seed 5] [--sample 4000]
 """
@@ -155,6 +166,20 @@ def cluster_attack(blooms, truth, sexes, lists, sample: int, rng, exact: bool) -
     return best
 
 
+def within_groups(values: list, groups: list, sexes: list[str | None], lists: dict) -> list[str | None]:
+    """The ranking attack within each group of records that the package shows to share something (a salt
+    token, the tokens of other fields), and within each sex: what salting leaves an attacker."""
+    members: dict = {}
+    for i, (g, s) in enumerate(zip(groups, sexes, strict=True)):
+        if s in ("M", "F") and values[i] is not None:
+            members.setdefault((s, g), []).append(i)
+    guesses: list[str | None] = [None] * len(values)
+    for (sex, _), idx in members.items():
+        for i, g in zip(idx, rank_attack([values[i] for i in idx], lists[sex]), strict=True):
+            guesses[i] = g
+    return guesses
+
+
 def blocking_attack(tokens: list, truth_skeletons: list[str | None], years: list[int | None], public) -> float:
     year_share = Counter(y for y in years if y)
     total = sum(year_share.values())
@@ -165,11 +190,26 @@ def blocking_attack(tokens: list, truth_skeletons: list[str | None], years: list
     return share([names.get(t) for t in tokens], truth_skeletons)
 
 
+# Blocking tokens of the given name with other fields, and the package columns that show those other fields
+# (their own tokens): within one group of those, the blocking token stands for the given name.
+BLOCK_GROUPS = {
+    "block_given_father_grandfather": ("father_name_skeleton", "grandfather_name_skeleton"),
+    "block_given_father_year": ("father_name_skeleton", "birth_year"),
+    "block_given_mother_year": ("mother_first", "birth_year"),
+    "block_given_surname_year": ("surname_key", "birth_year"),
+}
+
+
 def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> dict[str, float | None]:
     table = package.read()
     columns = set(table.column_names)
-    token_columns = [c for c in ("given_name", "given_name_canonical", "given_name_skeleton") if c in columns]
+    token_columns = [c for c in ("given_name", "given_name_canonical", "given_name_skeleton", "given_name_rasm")
+                     if c in columns]
     tokens = {c: table[c].to_pylist() for c in token_columns}
+    # The given name's tokens salted with the birth date, in groups of one birth date (its salt's token).
+    dated = {c: table[c].to_pylist() for c in ("given_name_dated_canonical", "given_name_dated_skeleton",
+                                               "given_name_dated_rasm") if c in columns}
+    dates = table["given_name_dated_salt"].to_pylist() if "given_name_dated_salt" in columns else []
     own = {s: [(n, 0) for n in ranked(t for t, x in zip(truth, sexes, strict=True) if x == s)] for s in "MF"}
 
     def best(values_list, lists_, stratified: bool) -> float | None:
@@ -180,18 +220,77 @@ def attack(package: Package, truth, sexes, years, lists, sample: int, rng) -> di
         return max(share(run(v), truth) for v in values_list)
 
     blooms = table["given_name_bloom"].to_pylist()
+    weights = [None if b is None else int(np.unpackbits(np.frombuffer(b, np.uint8)).sum()) for b in blooms]
+    # The groups a salted given name is compared within (one group, the whole file, when not salted).
+    salts = table["given_name_salt"].to_pylist() if "given_name_salt" in columns else [0] * table.num_rows
+
+    def within(lists_) -> float:
+        views = [(v, salts) for v in [*tokens.values(), blooms]] + [(v, dates) for v in dated.values()]
+        if "given_name_dated_bloom" in columns:
+            views.append((table["given_name_dated_bloom"].to_pylist(), dates))
+        return max(share(within_groups(v, groups, sexes, lists_), truth) for v, groups in views)
+
+    def blocks(lists_) -> float | None:
+        found = [share(within_groups(table[b].to_pylist(), list(zip(*(table[c].to_pylist() for c in by),
+                                                                    strict=True)), sexes, lists_), truth)
+                 for b, by in BLOCK_GROUPS.items() if b in columns and set(by) <= columns]
+        return max(found) if found else None
+
     skeletons = [identity.skeleton(t) if t else None for t in truth]
     return {
-        "tokens": best(list(tokens.values()), lists, False),
-        "tokens_sex": best(list(tokens.values()), lists, True),
+        "tokens": best([*tokens.values(), *dated.values()], lists, False),
+        "tokens_sex": best([*tokens.values(), *dated.values()], lists, True),
         "bloom_equal": best([blooms], lists, True),
         "bloom_clustered": cluster_attack(blooms, truth, sexes, lists, sample, rng, exact=False),
+        "bloom_weight": best([weights], lists, True),
+        "within_salt": within(lists),
         # n/a when the cycle's blocking has no given name + birth year token (the defaults pair three fields)
         "blocking": (blocking_attack(table["block_given_year"].to_pylist(), skeletons, years, lists["*"])
                      if "block_given_year" in columns else None),
-        "tokens_exact": best(list(tokens.values()), own, True),
+        "blocking_within": blocks(lists),
+        "tokens_exact": best([*tokens.values(), *dated.values()], own, True),
         "bloom_clustered_exact": cluster_attack(blooms, truth, sexes, lists, sample, rng, exact=True),
+        "within_salt_exact": within(own),
+        "blocking_within_exact": blocks(own),
     }
+
+
+# The other name parts: (token column, clear column, list): the father's and grandfather's names follow the
+# male given-name list; the mother's first name the female one.
+OTHER_PARTS = (("father_name_canonical", "اسم الاب", "M"), ("grandfather_name_canonical", "اسم الجد", "M"),
+               ("mother_first", "اسم الام", "F"))
+
+
+def other_parts(package: Package, clear_rows: list[dict | None], lists: dict) -> dict[str, float | None]:
+    """The ranking attack on the other name parts' own tokens, against the male or the female list."""
+    table = package.read()
+    out: dict[str, float | None] = {}
+    for column, clear, sex in OTHER_PARTS:
+        if column not in table.column_names:
+            out[column] = None
+            continue
+        truth = []
+        for r in clear_rows:
+            value = identity.canonical(r[clear]) if r and r[clear] else ""
+            truth.append(value.split(" ", 1)[0] if value else None)
+        out[column] = share(rank_attack(table[column].to_pylist(), lists[sex]), truth)
+    return out
+
+
+# The encodings attacked: today's default and hardened profiles, and the default before its given name was
+# salted (the figures it replaces).
+PROFILES = {"default": {"profile": "default"}, "hardened": {"profile": "hardened"},
+            "unsalted": {"profile": "default", "hardening": {"salt_given_name": False}}}
+LABELS = {"tokens": "tokens, ranked", "tokens_sex": "tokens, ranked by sex",
+          "bloom_equal": "Bloom equal, ranked by sex", "bloom_clustered": "Bloom clustered, by sex",
+          "bloom_weight": "Bloom bit counts, ranked by sex",
+          "within_salt": "tokens or filters, within salt groups",
+          "blocking": "blocking given+year",
+          "blocking_within": "blocking tokens, within other fields' groups",
+          "tokens_exact": "tokens, exact frequencies",
+          "bloom_clustered_exact": "Bloom clustered, exact freq.",
+          "within_salt_exact": "within salt groups, exact freq.",
+          "blocking_within_exact": "blocking within groups, exact freq."}
 
 
 def main() -> None:
@@ -211,9 +310,9 @@ def main() -> None:
         keys = HolderKeys.load(root / "keys")
         trust = TrustStore.from_dir(root / "keys")
         base = example_schema_data("ration")
-        results, counts = {}, {}
-        for profile in ("default", "hardened"):
-            schema = schema_from_dict({**base, "encoding": {"profile": profile}, "package": {"dummy_share": 0}})
+        results, counts, others = {}, {}, {}
+        for profile, encoding in PROFILES.items():
+            schema = schema_from_dict({**base, "encoding": encoding, "package": {"dummy_share": 0}})
             source = read_batches(source_path)
             result = encode(source.batches, schema, keys, root / f"{profile}.pkg")
             with open(result.map, encoding="utf-8-sig") as f:
@@ -230,23 +329,25 @@ def main() -> None:
                 except identity.IdentityError:
                     years.append(None)
             results[profile] = attack(package, truth, sexes, years, lists, args.sample, rng)
+            others[profile] = other_parts(package, [clear[o] if o else None for o in order], lists)
             counts[profile] = sum(1 for t in truth if t)
         top = Counter(t for t in truth if t).most_common(1)[0]
         print(f"package: ration-card extract of a synthetic world of {args.persons:,} persons, "
               f"{counts['default']:,} records with a given name ({time.perf_counter() - started:.0f} s)")
         print(f"public lists: {len(lists['M'])} male and {len(lists['F'])} female given names; baseline "
               f"(everyone is '{top[0]}'): {top[1] / counts['default']:.1%} of records")
-        print(f"{'attack':<30}{'default':>10}{'hardened':>10}")
-        labels = {"tokens": "tokens, ranked", "tokens_sex": "tokens, ranked by sex",
-                  "bloom_equal": "Bloom equal, ranked by sex", "bloom_clustered": "Bloom clustered, by sex",
-                  "blocking": "blocking given+year", "tokens_exact": "tokens, exact frequencies",
-                  "bloom_clustered_exact": "Bloom clustered, exact freq."}
-        for key, label in labels.items():
+        heads = "".join(f"{p:>12}" for p in PROFILES)
+        print(f"{'attack':<44}{heads}")
+        for key, label in LABELS.items():
             cells = [f"{results[p][key]:.1%}" if results[p][key] is not None else "n/a" for p in results]
-            print(f"{label:<30}{cells[0]:>10}{cells[1]:>10}")
+            print(f"{label:<44}" + "".join(f"{c:>12}" for c in cells))
         public = [max(v for k, v in results[p].items() if v is not None and "exact" not in k) for p in results]
-        print(f"{'best with the public lists':<30}{public[0]:>10.1%}{public[1]:>10.1%}   "
-              "(share of records whose given name is found)")
+        print(f"{'best with the public lists':<44}" + "".join(f"{v:>12.1%}" for v in public)
+              + "   (share of records whose given name is found)")
+        print("other name parts, their own tokens ranked against the male / female list:")
+        for column, _, sex in OTHER_PARTS:
+            cells = [f"{others[p][column]:.1%}" if others[p][column] is not None else "n/a" for p in others]
+            print(f"{'  ' + column + ' (' + sex + ')':<44}" + "".join(f"{c:>12}" for c in cells))
 
 
 if __name__ == "__main__":

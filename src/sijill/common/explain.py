@@ -43,6 +43,10 @@ GROUPED = {
     "name.dice_near": NEAR,
     "name.disagree": DIFFERS,
     "name.missing": MISSING,
+    "name.not_compared": (gettext_noop("%(field)s is not compared (it is keyed by the father's and grandfather's "
+                                       "names, and they differ)"),
+                          gettext_noop("%(fields)s are not compared (they are keyed by the father's and "
+                                       "grandfather's names, and they differ)")),
     "extra.exact": SAME,
     "extra.dice_high": SIMILAR,
     "extra.dice_near": NEAR,

@@ -14,7 +14,7 @@ A level's ``code`` is stable: it is stored with every hit, and an explanation is
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -217,6 +217,40 @@ def _swapped(swap: str | None, label: str) -> tuple[Level, ...]:
     return (Level("name.swapped", label, f"{swap}_l = {swap}_r"),) if swap else ()
 
 
+SALT = "given_name_salt"  # the salt of a given name's encodings (``Hardening.salt_given_name``)
+# The given name's tokens salted with the birth date instead: compared when the family's salt differs (a
+# father's name misspelt or romanised, twins), so that one misspelling does not leave the given name unread.
+DATED = "given_name_dated"
+# (Not the exact level: Splink's term-frequency adjustment needs it to be one plain equality.)
+DATED_LEVELS = {"name.variant": f"{DATED}_canonical_l = {DATED}_canonical_r",
+                "name.skeleton": f"{DATED}_skeleton_l = {DATED}_skeleton_r",
+                "name.rasm": f"{DATED}_rasm_l = {DATED}_rasm_r",
+                "name.dice_high": dice_at_least(f"{DATED}_bloom", 0.85),
+                "name.dice_near": dice_at_least(f"{DATED}_bloom", 0.7)}
+
+
+def _dated(present: set[str] | None) -> bool:
+    return present is None or DATED + "_canonical" in present
+
+
+def _or_dated(level: Level) -> Level:
+    """A given-name level that also holds on the tokens salted with the birth date."""
+    dated = DATED_LEVELS.get(level.code)
+    return level if dated is None else replace(level, sql=f"({level.sql}) OR ({dated})")
+
+
+def _not_compared(present: set[str] | None) -> tuple[Level, ...]:
+    """Given names salted with different fathers' or grandfathers' names (and different birth dates) cannot
+    be compared: neutral, as a missing name is (the father's and grandfather's own comparisons weigh their
+    disagreement)."""
+    if present is not None and SALT not in present:
+        return ()
+    sql = f"{SALT}_l <> {SALT}_r"
+    if _dated(present):
+        sql += f" AND ({DATED}_salt_l IS NULL OR {DATED}_salt_r IS NULL OR {DATED}_salt_l <> {DATED}_salt_r)"
+    return (NullLevel("name.not_compared", "not compared (salted with another father or grandfather)", sql),)
+
+
 @dataclass(frozen=True)
 class NamePart(Field):
     """One part of the name (given, father's, grandfather's, surname, mother's): exact, canonical and
@@ -242,6 +276,16 @@ class NamePart(Field):
                         (f"{f}_alt_skeleton", TOKEN, f"skeleton token of {f} in the other reading")]
         out.append((f"{f}_bloom", pa.binary(spec.bloom_bytes),
                     f"Bloom filter of the character {spec.bloom.qgram}-grams of {f}"))
+        if f == "given_name" and spec.hardening.salt_given_name:
+            out.append((SALT, TOKEN, "token of the father's and grandfather's name skeletons that key the given "
+                                     "name's tokens and filter (equal given names compare only under equal salts)"))
+            if spec.hardening.name_tokens:
+                out += [(DATED + suffix, TOKEN, f"{kind} token of the given name salted with the birth date (the "
+                                                f"day, or the year of a date known to its year only)")
+                        for suffix, kind in (("_canonical", "canonical"), ("_skeleton", "skeleton"), ("_rasm", "rasm"))]
+                out.append((f"{DATED}_bloom", pa.binary(spec.bloom_bytes),
+                            "Bloom filter of the given name salted with the birth date"))
+                out.append((DATED + "_salt", TOKEN, "token of the birth date that salts the given_name_dated tokens"))
         return out
 
     def key_columns(self, spec: EncodingSpec) -> list[Column]:
@@ -260,7 +304,11 @@ class NamePart(Field):
         # The same letters with dots lost or added (a scanned register): absent from packages made before it.
         rasm = (exact("name.rasm", f"{f}_rasm", "same letters, dots differ (scanned)"),) \
             if present is None or f"{f}_rasm" in present else ()
-        head = (missing("name", f"{f}_skeleton"), exact("name.exact", f, "exact", tf=f if f != "mother_name" else None))
+        # Term frequencies say how common a name is; a salted given name's tokens are one per family, so their
+        # frequencies say nothing of the name, and would count every given name as rare.
+        salted = f == "given_name" and present is not None and SALT in present
+        tf = None if f == "mother_name" or salted else f
+        head = (missing("name", f"{f}_skeleton"), exact("name.exact", f, "exact", tf=tf))
         if self.in_chain:
             alt = f"{f}_alt"
             levels = (*head,
@@ -271,7 +319,8 @@ class NamePart(Field):
                       *rasm,
                       dice("name.dice_high", bloom, 0.85, "similar spelling (Dice >= 0.85)"),
                       dice("name.dice_near", bloom, 0.7, "near spelling (Dice >= 0.7)"),
-                      *(_swapped(swap, "written as the surname (swapped)") if f == "given_name" else ()))
+                      *(_swapped(swap, "written as the surname (swapped)") if f == "given_name" else ()),
+                      *(_not_compared(present) if f == "given_name" else ()))
         elif f == "surname":
             levels = (*head,
                       exact("name.no_article", "surname_key", "same family name without ال / البو"),
@@ -286,6 +335,8 @@ class NamePart(Field):
                       *rasm,
                       dice("name.dice_high", bloom, 0.8, "similar spelling (Dice >= 0.8)"),
                       exact("name.first_name", "mother_first", "same first name"))
+        if f == "given_name" and _dated(present):
+            levels = tuple(_or_dated(lv) for lv in levels)
         return [Comparison(f, (*levels, otherwise("name")), f"{f}_skeleton")]
 
 

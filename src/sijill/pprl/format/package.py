@@ -104,7 +104,9 @@ class Manifest:
     @property
     def spec(self) -> EncodingSpec:
         enc = dict(self.encoding)
-        return encoding_spec({"profile": enc["profile"], "bloom": enc["bloom"], "hardening": enc["hardening"],
+        # A manifest leaves out a salt of the given name that is off (and those written before it had none).
+        hardening = {"salt_given_name": False, **enc["hardening"]}
+        return encoding_spec({"profile": enc["profile"], "bloom": enc["bloom"], "hardening": hardening,
                               "blocking": enc["blocking"], "extra": enc.get("extra")})
 
 

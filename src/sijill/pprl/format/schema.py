@@ -76,12 +76,15 @@ class BloomParams:
 class Hardening:
     """``name_tokens``: exact tokens of name parts; ``balance``: a Bloom filter plus its complement,
     permuted with a key; ``xor_fold``: the two halves XOR-ed; ``blip``: each bit flipped with this
-    probability, keyed by the record (equal names then give different filters)."""
+    probability, keyed by the record (equal names then give different filters); ``salt_given_name``: the
+    given name's tokens and filter keyed by the father's and grandfather's names too, so that one given
+    name gives one encoding per family, not one per file (a frequency attack then finds no common name)."""
 
     name_tokens: bool = True
     balance: bool = False
     xor_fold: bool = False
     blip: float = 0.0
+    salt_given_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class EncodingSpec:
         d = asdict(self)
         if d["bloom"]["latin"] == BloomParams.latin:  # left out at its default: earlier packages keep their hash
             del d["bloom"]["latin"]
+        if not d["hardening"]["salt_given_name"]:  # likewise
+            del d["hardening"]["salt_given_name"]
         d["blocking"] = [[b.name, b.as_setting()] for b in self.blocking]  # a list: the order is the columns' order
         if self.extra:  # left out when there is none: packages without extra fields keep their hash
             d["extra"] = [[x.name, x.kind] for x in self.extra]

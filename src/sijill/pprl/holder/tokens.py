@@ -14,6 +14,7 @@ from ..format.keyfiles import Secret
 from ..format.schema import BloomParams, Hardening
 
 _BLOCK = 64  # SHA-256 block size
+SALT_SEP = "\x1f"  # between a salt and the value it keys (neither holds control characters once normalised)
 
 
 class Tokenizer:
@@ -100,7 +101,9 @@ class BloomEncoder:
     ``balance`` appends the complement and permutes the 2L bits with a key (every filter then has
     the same Hamming weight, Schnell & Borgs 2016); ``xor_fold`` XORs the two halves (Schnell et al.
     2016). Both are deterministic: equal names still give equal filters. ``blip`` (applied per record
-    by ``flip``) is what makes equal names look different.
+    by ``flip``) is what makes equal names look different. A ``salt`` (the given name's father and
+    grandfather) enters every q-gram's hash: equal names with equal salts give equal filters, with
+    different salts unrelated ones (attribute-level salting, Christen et al. 2018).
     """
 
     def __init__(self, key: Secret, params: BloomParams, hardening: Hardening, permutation_key: Secret):
@@ -129,39 +132,44 @@ class BloomEncoder:
         return (np.frombuffer(out[:need], dtype=">u4") % self.params.bits).astype(np.intp)
 
     def _gram_mask(self, gram: str) -> int:
-        """The q-gram's bits as an integer whose most significant bit is position 0."""
+        """The q-gram's bits as an integer whose most significant bit is position 0 (``gram`` salted)."""
         found = self._positions.get(gram)
         if found is None:
+            if len(self._positions) >= 200_000:
+                self._positions.clear()
             top = self.params.bits - 1
             found = self._positions[gram] = sum(1 << (top - p) for p in set(self.positions(gram).tolist()))
         return found
 
-    def bits(self, value: str) -> np.ndarray:
+    def bits(self, value: str, salt: str = "") -> np.ndarray:
         """The plain filter (before hardening) as a 0/1 array of ``bits`` entries."""
-        return np.unpackbits(np.frombuffer(self._plain(value), dtype=np.uint8))
+        return np.unpackbits(np.frombuffer(self._plain(value, salt), dtype=np.uint8))
 
-    def _plain(self, value: str) -> bytes:
+    def _plain(self, value: str, salt: str = "") -> bytes:
+        prefix = salt + SALT_SEP if salt else ""
         mask = 0
         for word in value.split():  # one mask per word, remembered: a mother's name is two common words
-            found = self._words.get(word)
+            found = self._words.get(prefix + word)
             if found is None:
                 found = 0
                 for gram in qgrams(word, self.params.qgram):
-                    found |= self._gram_mask(gram)
+                    found |= self._gram_mask(prefix + gram)
                 if len(self._words) >= 200_000:
                     self._words.clear()
-                self._words[word] = found
+                self._words[prefix + word] = found
             mask |= found
         return mask.to_bytes(self.params.bits // 8, "big")
 
-    def encode(self, value: str) -> bytes:
-        """The deterministic filter of a value (balanced and folded if so configured), packed."""
-        found = self._cache.get(value)
+    def encode(self, value: str, salt: str = "") -> bytes:
+        """The deterministic filter of a value (balanced and folded if so configured), packed; a ``salt``
+        keys every q-gram's bits as well."""
+        key = salt + SALT_SEP + value if salt else value
+        found = self._cache.get(key)
         if found is None:
             if self._permutation is None and not self.hardening.xor_fold:
-                found = self._plain(value)
+                found = self._plain(value, salt)
             else:
-                bits = self.bits(value)
+                bits = self.bits(value, salt)
                 if self._permutation is not None:
                     bits = np.concatenate([bits, 1 - bits])[self._permutation]
                 if self.hardening.xor_fold:
@@ -170,7 +178,7 @@ class BloomEncoder:
                 found = np.packbits(bits).tobytes()
             if len(self._cache) >= 200_000:
                 self._cache.clear()
-            self._cache[value] = found
+            self._cache[key] = found
         return found
 
 

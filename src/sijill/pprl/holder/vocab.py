@@ -134,9 +134,17 @@ class NameVocab:
             pending["skeleton"].append(skeleton)
             pending["rasm"].append(identity.rasm(value))
             pending["extra"].append(extra)
-        latin_letters = self._bloom.params.latin == "letters" and is_latin(value)
-        self._blooms.append(self._bloom.encode(value if latin_letters else identity.bloom_text(value)))
+        self._blooms.append(self._bloom.encode(self.bloom_input(value)))
         return i
+
+    def bloom_input(self, value: str) -> str:
+        """What a value's Bloom filter is made of."""
+        latin_letters = self._bloom.params.latin == "letters" and is_latin(value)
+        return value if latin_letters else identity.bloom_text(value)
+
+    def salted_bloom(self, i: int, salt: str) -> bytes:
+        """The filter of value ``i`` with a salt in every q-gram's hash (``BloomEncoder.encode``)."""
+        return self._bloom.encode(self.bloom_input(self.values[i]), salt)
 
     def array(self, kind: str) -> np.ndarray:
         """Per distinct value: tokens (``norm``, ``canonical``...), interned ``ids:...``, or ``bloom`` rows.

@@ -41,4 +41,7 @@ def field_encoders(schema: LinkageSchema, shared: Shared, rng: random.Random) ->
         else:
             raise TypeError(f"no encoder for the field {declared!r}")
         out.append(encoder)
+    for encoder in out:
+        if isinstance(encoder, NameChainEncoder):
+            encoder.sources = sources  # the birth date salts the given name (``Hardening.salt_given_name``)
     return out

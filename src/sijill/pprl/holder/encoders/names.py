@@ -16,7 +16,9 @@ import pyarrow as pa
 
 from sijill import identity
 
-from ...format.fields import CHAIN_FIELDS, NAME_FIELDS, NAMES
+from ...format.fields import CHAIN_FIELDS, DATED, NAME_FIELDS, NAMES
+from ..salt import Salter
+from ..tokens import SALT_SEP
 from ..vocab import NameVocab, distinct_values
 from .base import FieldEncoder, Read, Rows, Shared, fixed_binary, take
 
@@ -45,6 +47,12 @@ class NameChainEncoder(FieldEncoder):
             self.vocab[f] = NameVocab(f, tokens, shared.bloom(f), with_tokens, shared.intern)
         self._by_column = True
         self._caches: dict[str, dict] = {k: {} for k in _CACHES}
+        self.salter = self.dated = None
+        self.sources: dict[str, FieldEncoder] = {}  # the other fields' encoders (the birth date's, for a salt)
+        if shared.spec.hardening.salt_given_name:
+            keys = shared.keys
+            self.salter = Salter(keys.subkey("token/given_name_salted"), keys.subkey("token/given_name_salt"))
+            self.dated = Salter(keys.subkey("token/given_name_dated"), keys.subkey("token/given_name_date_salt"))
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -173,10 +181,98 @@ class NameChainEncoder(FieldEncoder):
                     keys = extra[safe] if len(extra) else np.zeros(n, np.int64)
                     out[_KEYS[f]] = pa.array(keys, pa.int64(), mask=~valid | (keys == 0))
             blooms = vocab.array("bloom")[safe] if len(vocab) else np.zeros((n, width), np.uint8)
+            if f == "given_name" and self.salter is not None:
+                if tokens:
+                    out |= self._dated_given(out, rows, safe, None if masks is None else masks[:, :width])
+                salts = self._salts(names, 1, 2)
+                self._salt_given(out, names, salts)
+                blooms = self._salted_filters(safe, valid, salts, width)
             if masks is not None:
                 blooms = blooms ^ masks[:, j * width : (j + 1) * width]
             out[f + "_bloom"] = fixed_binary(blooms, valid, width)
         return out
+
+    # --- the given name's salt ---------------------------------------------------------------------
+
+    def _salts(self, names: np.ndarray, father: int, grandfather: int) -> list[str]:
+        """Per record, the skeletons of the father's and grandfather's names (columns ``father`` and
+        ``grandfather`` of ``names``) joined: the salt of its given name ('' for a missing part)."""
+        parts = []
+        for col, f in ((father, "father_name"), (grandfather, "grandfather_name")):
+            idx, ids = names[:, col], self.vocab[f].array("ids:skeleton")
+            parts.append(np.where(idx >= 0, ids[np.where(idx >= 0, idx, 0)], -1) if len(ids)
+                         else np.full(len(idx), -1, np.int64))
+        combos, inverse = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
+        strings = self.shared.intern.strings
+        texts = [SALT_SEP.join("" if i < 0 else strings[i] for i in c) for c in combos.tolist()]
+        return [texts[k] for k in inverse.reshape(-1).tolist()]
+
+    def _salted_filters(self, idx: np.ndarray, valid: np.ndarray, salts: list[str], width: int) -> np.ndarray:
+        """The given name's filter of every record with its salt (each distinct pair encoded once)."""
+        vocab, out = self.vocab["given_name"], np.zeros((len(idx), width), np.uint8)
+        found: dict[tuple[int, str], bytes] = {}
+        for r in np.flatnonzero(valid).tolist():
+            key = (int(idx[r]), salts[r])
+            bloom = found.get(key)
+            if bloom is None:
+                bloom = found[key] = vocab.salted_bloom(*key)
+            out[r] = np.frombuffer(bloom, np.uint8)
+        return out
+
+    def _dated_given(self, out: dict[str, pa.Array], rows: Rows, idx: np.ndarray,
+                     mask: np.ndarray | None) -> dict[str, pa.Array]:
+        """The given name's tokens and filter salted with the birth date as far as it is known (the day, or
+        the year of a date known to its year only, as registration defaults are), and the token of that
+        salt. The filter keeps a Latin spelling comparable with its Arabic form when the father's differs."""
+        dates = np.full(len(rows), -1, np.int64)
+        if "birth_date" in self.sources:
+            full = self.sources["birth_date"].component("birth_date.full", rows)
+            dates = np.where(full >= 0, full, self.sources["birth_date"].component("birth_date.year", rows))
+        given = out["given_name"].fill_null(0).to_numpy()
+        present = np.flatnonzero((dates >= 0) & out["given_name"].is_valid().to_numpy(zero_copy_only=False))
+        strings = self.shared.intern.strings
+        salts = [strings[i] for i in dates[present].tolist()]
+        missing = np.ones(len(given), bool)
+        missing[present] = False
+        dated = {}
+        for suffix in ("_canonical", "_skeleton", "_rasm"):
+            plain = out["given_name" + suffix].fill_null(0).to_numpy().astype(np.int64)
+            tokens = np.zeros(len(given), np.int64)
+            tokens[present] = self.dated.tokens(plain[present], salts)
+            dated[DATED + suffix] = pa.array(tokens, pa.int64(), mask=missing)
+        all_salts = [""] * len(given)
+        for r, salt in zip(present.tolist(), salts, strict=True):
+            all_salts[r] = salt
+        width = self.shared.spec.bloom_bytes
+        filters = self._salted_filters(idx, ~missing, all_salts, width)
+        if mask is not None:
+            filters ^= mask
+        dated[DATED + "_bloom"] = fixed_binary(filters, ~missing, width)
+        tokens = np.zeros(len(given), np.int64)
+        tokens[present] = self.dated.salt_tokens.many([salt.encode() for salt in salts])
+        dated[DATED + "_salt"] = pa.array(tokens, pa.int64(), mask=missing)
+        return dated
+
+    def _salt_given(self, out: dict[str, pa.Array], names: np.ndarray, salts: list[str]) -> None:
+        """The given name's tokens re-keyed with its salt (the other reading's with the other reading's
+        father and grandfather), and the salt's own token: the hub compares it to tell two given names
+        salted alike (compared) from two salted differently (not comparable)."""
+        readings = ((("given_name", "given_name_canonical", "given_name_skeleton", "given_name_rasm"), names[:, 0], 1),
+                    (("given_name_alt", "given_name_alt_skeleton"), names[:, ALT], ALT + 1))
+        for columns, given, father in readings:
+            rows = np.flatnonzero(given >= 0)
+            present = [c for c in columns if c in out]
+            if present and len(rows):
+                reading_salts = salts if father == 1 else self._salts(names, father, father + 1)
+                at = [reading_salts[i] for i in rows.tolist()]
+                for c in present:
+                    tokens = out[c].fill_null(0).to_numpy().astype(np.int64)
+                    tokens[rows] = self.salter.tokens(tokens[rows], at)
+                    out[c] = pa.array(tokens, pa.int64(), mask=given < 0)
+        rows = np.flatnonzero(names[:, 0] >= 0)
+        tokens = np.zeros(len(names), np.int64)
+        tokens[rows] = self.salter.salt_tokens.many([salts[i].encode() for i in rows.tolist()])
+        out["given_name_salt"] = pa.array(tokens, pa.int64(), mask=names[:, 0] < 0)
 
     def component(self, part: str, rows: Rows) -> np.ndarray:
         f, _, kind = part.partition(".")
