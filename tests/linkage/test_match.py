@@ -182,6 +182,18 @@ def test_the_sibling_guard_reads_the_levels(given, born, who, review):
     assert _family_only(explanation) is review, who
 
 
+@pytest.mark.parametrize(("compared", "guarded"), [
+    ({"given_name", "father_name", "grandfather_name", "birth_date", "national_id"}, True),  # an Iraqi chain
+    ({"given_name", "father_name", "birth_date"}, True),  # names and a birth date only
+    ({"given_name", "surname", "mother_name", "birth_date"}, True),  # the mother's name alone
+    ({"given_name", "surname", "birth_date", "ration_card", "suburb"}, False),  # FEBRL: no name siblings share by birth
+])
+def test_the_guard_applies_where_a_name_siblings_share_is_compared(compared, guarded):
+    from sijill.linkage.cascade import families_can_outvote
+
+    assert families_can_outvote(compared) is guarded
+
+
 def test_compact_dates_as_databases_export_them_are_read():
     from sijill import identity
 

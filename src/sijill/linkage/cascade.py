@@ -124,7 +124,8 @@ def model_stage(
             explanation.append({"field": name, "level": label, "code": code,
                                 "weight": round(weight + (row.get(f"mw_tf_adj_{name}") or 0.0), 3)})
         matches.append(Match(reg, par, "review", row["match_probability"], row["match_weight"], explanation))
-    guarded = [_family_only(m.explanation, personal) for m in matches]
+    family = families_can_outvote(set(weights))
+    guarded = [family and _family_only(m.explanation, personal) for m in matches]
     # Pairs not guarded, on the set of fields both packages carry (the model's comparisons): the threshold the
     # model's own estimated precision allows them.
     # A registry matched with itself carries all its fields: the global threshold stays.
@@ -149,6 +150,17 @@ def model_stage(
 SAME_GIVEN_NAME = frozenset({"name.exact", "name.same_or_variant", "name.variant", "name.other_reading"})
 ALIKE_GIVEN_NAME = frozenset({"name.skeleton", "name.rasm", "name.swapped", "name.dice_high", "name.missing", ""})
 SAME_BIRTH_DATE = frozenset({"date.exact", "date.swapped", "date.year_only"})
+# The guard is needed where the family can outvote the person: where both packages carry a name that
+# siblings share by birth. Files without them (FEBRL's: a given name, a surname, an address) are decided by
+# the model alone, as a clear-text linker would.
+FAMILY_FIELDS = frozenset({"father_name", "mother_name"})
+
+
+def families_can_outvote(compared: set[str]) -> bool:
+    """Whether the sibling guard applies to pairs compared on these fields."""
+    return bool(FAMILY_FIELDS & compared)
+
+
 SECOND_IDENTIFIER = "ration_card"
 # An identifier is a person's own when (nearly) no two records of one package share it. An Iraqi ration
 # card is a household's: its members share it, so agreeing on it is family evidence like the father's name.
