@@ -56,10 +56,15 @@ def link(world: Path, agency: str, threshold: float = 0.999) -> set[tuple[str, s
     manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
     files = {f["agency"]: f for f in manifest["files"] if f["kind"] == "extract"}
     registry = next(f for f in manifest["files"] if f["path"] == "registry/members.csv")
+    return link_tables(clear_table(world, registry["path"], registry["columns"]),
+                       clear_table(world, files[agency]["path"], files[agency]["columns"]), agency, threshold)
+
+
+def link_tables(registry: pa.Table, partner: pa.Table, agency: str, threshold: float = 0.999) -> set[tuple[str, str]]:
+    """(registry record, partner record) pairs at or above ``threshold`` (tables from ``clear_table``)."""
     db = DuckDBAPI(connection=duckdb.connect())
-    reg = db.register(clear_table(world, registry["path"], registry["columns"]), dataset_display_name="registry")
-    par = db.register(clear_table(world, files[agency]["path"], files[agency]["columns"]),
-                      dataset_display_name=agency)
+    reg = db.register(registry, dataset_display_name="registry")
+    par = db.register(partner, dataset_display_name=agency)
     settings = SettingsCreator(
         link_type="link_only",
         comparisons=[*(cl.NameComparison(p) for p in PARTS), cl.LevenshteinAtThresholds("dob", [1, 2]),

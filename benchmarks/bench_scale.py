@@ -12,6 +12,7 @@ scoring, one-to-one, writing hits and log.
     nice -n 10 .venv/bin/python benchmarks/bench_scale.py --registry 100000 --partner 100000
     nice -n 10 .venv/bin/python benchmarks/bench_scale.py --registry 1000000 --partner 1000000
     nice -n 10 .venv/bin/python benchmarks/bench_scale.py --blocking     # pairs and true pairs per blocking token
+    nice -n 10 .venv/bin/python benchmarks/bench_scale.py --baseline     # and plain Splink in clear text, same files
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from sijill.linkage import match
 from sijill.pprl.format import TrustStore, encoding_spec, load_schema
 from sijill.pprl.holder import encode_holders
 from sijill.synth import SynthConfig
-from sijill.synth.agencies import Context, Payload, render
+from sijill.synth.agencies import HEADERS, Context, Payload, render
 from sijill.synth.mess import Renderer
 from sijill.synth.names import NameBook
 from sijill.synth.population import build_population
@@ -163,6 +164,30 @@ def blocking_report(folder: Path) -> None:
           "share no token)")
 
 
+def baseline(folder: Path) -> None:
+    """Plain Splink in clear text (``baseline_splink.py``) on the same two files, timed and scored the same way."""
+    from baseline_splink import clear_table, link_tables
+
+    roles = {header: role for role, headers in HEADERS.items() for header in headers}
+    t0 = time.perf_counter()
+    tables = {who: clear_table(folder, f"{who}.parquet", [{"name": c, "role": roles.get(c, c)} for c in
+                                                          pq.read_schema(folder / f"{who}.parquet").names])
+              for who in ("registry", "courts")}
+    t1 = time.perf_counter()
+    pairs = link_tables(tables["registry"], tables["courts"], "courts")
+    t2 = time.perf_counter()
+    truth = pq.read_table(folder / "truth.parquet").to_pylist()
+    person = {(t["agency"], t["record_id"]): t["person_id"] for t in truth}
+    reg_persons = {p for (a, _), p in person.items() if a == "registry"}
+    true = sum(1 for (a, _), p in person.items() if a == "courts" and p in reg_persons)
+    # as bench_linkage.py scores it: every pair counts (not one-to-one), recall over partner records
+    right = {(r, p) for r, p in pairs if person[("registry", r)] == person[("courts", p)]}
+    precision, recall = len(right) / max(len(pairs), 1), len({p for _, p in right}) / max(true, 1)
+    f1 = 2 * precision * recall / (precision + recall) if right else 0.0
+    print(f"Splink in clear text: reading and parsing the files {t1 - t0:.1f} s, linking {t2 - t1:.1f} s "
+          f"(end to end {t2 - t0:.1f} s); precision {precision:.4f}, recall {recall:.4f}, F1 {f1:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registry", type=int, default=100_000)
@@ -171,6 +196,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=31)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/sijill-scale"))
     parser.add_argument("--blocking", action="store_true", help="only the blocking tokens' pairs and recall")
+    parser.add_argument("--baseline", action="store_true", help="also plain Splink in clear text on the same files")
     args = parser.parse_args()
     folder = prepare(args.cache, args.registry, args.partner, args.overlap, args.seed)
     if args.blocking:
@@ -199,6 +225,8 @@ def main() -> None:
     print(f"accuracy: {s['true']:,} true links; exact+probable {s['auto']:,}: precision {s['precision']:.4f}, "
           f"recall {s['recall']:.4f}, F1 {s['f1']:.4f}; true links in review {s['true_in_review']:.1%}")
     print("target: 1,000,000 x 1,000,000 end to end <= 300 s on 2 cores, peak memory <= 8 GB")
+    if args.baseline:
+        baseline(folder)
 
 
 if __name__ == "__main__":
