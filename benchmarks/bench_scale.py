@@ -108,14 +108,17 @@ def refs(package: Path) -> dict[str, str]:
         return {r["ref"]: r["record_id"] for r in csv.DictReader(f) if r["record_id"]}
 
 
-def score(folder: Path, hits: Path) -> dict[str, float]:
-    truth = pq.read_table(folder / "truth.parquet").to_pylist()
-    person = {}
-    for t in truth:
-        person[(t["agency"], t["record_id"])] = t["person_id"]
-    reg, par = refs(folder / "registry.pkg"), refs(folder / "courts.pkg")
+def truth(folder: Path) -> tuple[dict[tuple[str, str], int], int]:
+    """The person behind each (agency, record id), and the number of partner records that are members."""
+    rows = pq.read_table(folder / "truth.parquet").to_pylist()
+    person = {(t["agency"], t["record_id"]): t["person_id"] for t in rows}
     reg_persons = {p for (a, _), p in person.items() if a == "registry"}
-    true = sum(1 for (a, _), p in person.items() if a == "courts" and p in reg_persons)
+    return person, sum(1 for (a, _), p in person.items() if a == "courts" and p in reg_persons)
+
+
+def score(folder: Path, hits: Path) -> dict[str, float]:
+    person, true = truth(folder)
+    reg, par = refs(folder / "registry.pkg"), refs(folder / "courts.pkg")
     auto = tp = review_true = 0
     for h in pq.read_table(hits, columns=["registry_ref", "partner_ref", "match_class"]).to_pylist():
         r, p = reg.get(h["registry_ref"]), par.get(h["partner_ref"])
@@ -176,10 +179,7 @@ def baseline(folder: Path) -> None:
     t1 = time.perf_counter()
     pairs = link_tables(tables["registry"], tables["courts"], "courts")
     t2 = time.perf_counter()
-    truth = pq.read_table(folder / "truth.parquet").to_pylist()
-    person = {(t["agency"], t["record_id"]): t["person_id"] for t in truth}
-    reg_persons = {p for (a, _), p in person.items() if a == "registry"}
-    true = sum(1 for (a, _), p in person.items() if a == "courts" and p in reg_persons)
+    person, true = truth(folder)
     # as bench_linkage.py scores it: every pair counts (not one-to-one), recall over partner records
     right = {(r, p) for r, p in pairs if person[("registry", r)] == person[("courts", p)]}
     precision, recall = len(right) / max(len(pairs), 1), len({p for _, p in right}) / max(true, 1)
