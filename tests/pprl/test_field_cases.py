@@ -56,3 +56,36 @@ def test_field_case(encoder, case):
         assert reasons and case["bad"] in reasons[0], reasons
     else:
         assert not reasons
+
+
+# Two birth dates as the hub sees them: the level its comparison gives the pair (its SQL run in DuckDB).
+DATE_LEVELS = [
+    ("1985-03-02", "1985-03-02", "date.exact"),
+    ("1985-03-02", "1985-02-03", "date.swapped"),
+    ("1985", "1985-03-02", "date.year_only"),
+    ("1985", "1986", "date.year_apart"),
+    ("1985", "1987", "date.years_apart"),  # a death register's guessed age
+    ("01/07/1985", "1988-10-09", "date.years_apart"),  # 1 July: a registration default, known to its year
+    ("1985", "1989", "date.disagree"),
+    ("1985-03-02", "1987-05-05", "date.disagree"),  # two full dates: more often two siblings of one name
+]
+
+
+@pytest.mark.parametrize(("a", "b", "code"), DATE_LEVELS)
+def test_birth_date_level(encoder, a, b, code):
+    import duckdb
+
+    from sijill.pprl.format.fields import BirthDate
+
+    batch = encoder.encode({c: [FILLER[c], FILLER[c]] for c in FILLER} | {"birth_date": [a, b], "id": ["A", "B"]},
+                           [2, 3])
+    rows = dict(zip(batch.record_ids, batch.table.to_pylist(), strict=True))
+    (comparison,) = BirthDate().comparisons()
+    columns = [c for c in rows["A"] if c.startswith("birth_")]
+    pair = {f"{c}_{side}": rows[who][c] for c in columns for side, who in (("l", "A"), ("r", "B"))}
+    cases = " ".join(f"WHEN {lv.sql} THEN '{lv.code}'" for lv in comparison.levels[:-1])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p AS SELECT " + ", ".join(f"${i + 1} AS {k}" for i, k in enumerate(pair)),
+                list(pair.values()))
+    found = con.execute(f"SELECT CASE {cases} ELSE '{comparison.levels[-1].code}' END FROM p").fetchone()[0]
+    assert found == code

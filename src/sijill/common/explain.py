@@ -73,6 +73,7 @@ SENTENCES = {
     "date.year_only": gettext_noop("the birth year matches (one date is known to its year only)"),
     "date.year": gettext_noop("the birth year matches; the month differs"),
     "date.year_apart": gettext_noop("the birth years are one year apart"),
+    "date.years_apart": gettext_noop("the birth years are two or three years apart; one is known to its year only"),
     "date.disagree": gettext_noop("the birth date differs"),
     "date.missing": gettext_noop("the birth date is missing from one record"),
     "card.exact": gettext_noop("the ration card (or agency number) matches"),

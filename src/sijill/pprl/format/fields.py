@@ -358,7 +358,9 @@ class NameChain(Field):
 @dataclass(frozen=True)
 class BirthDate(Field):
     """Exact day, day and month swapped, same month, same year, a year apart; a registration default date
-    (1 July / 1 January) is trusted to its year only."""
+    (1 July / 1 January) is trusted to its year only. Two or three years apart only where one date is known
+    to its year only (an age a family guessed, as a death register records it): two full dates that far
+    apart are more often two siblings of one name than one person."""
 
     name: str = "birth_date"
 
@@ -366,6 +368,8 @@ class BirthDate(Field):
         return [
             ("birth_year", TOKEN, "token of the birth year"),
             ("birth_year_near", TOKEN, "token of the year after the birth year (under the year's key)"),
+            ("birth_year_near2", TOKEN, "token of the birth year plus two (under the year's key)"),
+            ("birth_year_near3", TOKEN, "token of the birth year plus three (under the year's key)"),
             ("birth_month", TOKEN, "token of the birth year and month"),
             ("birth_date", TOKEN, "token of the full birth date"),
             ("birth_date_swapped", TOKEN, "token of the birth date with day and month swapped (day <= 12)"),
@@ -385,6 +389,10 @@ class BirthDate(Field):
             exact("date.year", "birth_year", "same year, different day"),
             Level("date.year_apart", "a year apart",
                   "birth_year_near_l = birth_year_r OR birth_year_l = birth_year_near_r"),
+            Level("date.years_apart", "two or three years apart, one date known to its year only",
+                  "(birth_precision_l = 1 OR birth_precision_r = 1) AND ("
+                  "birth_year_near2_l = birth_year_r OR birth_year_l = birth_year_near2_r "
+                  "OR birth_year_near3_l = birth_year_r OR birth_year_l = birth_year_near3_r)"),
             otherwise("date"),
         ), "birth_year")]
 

@@ -44,9 +44,10 @@ CANONICAL_FIELDS = (*IDENTIFIER_FIELDS, *NAME_FIELDS, "full_name", "birth_date",
 EXTRA_KINDS = ("exact", "text")
 _RESERVED = {"ref", "payload", "unique_id", "source_dataset", "match_key", "match_weight", "match_probability"}
 
-# Values a blocking token may combine, per field.
+# Values a blocking token may combine, per field (a name's ``initial``: the first letter of its skeleton;
+# its ``rasm``: its letters without their dots).
 BLOCKING_PARTS = frozenset(
-    {f"{f}.{kind}" for f in NAME_FIELDS for kind in ("skeleton", "canonical")}
+    {f"{f}.{kind}" for f in NAME_FIELDS for kind in ("skeleton", "canonical", "initial", "rasm")}
     | {"surname.key", "mother_name.first", "birth_date.year", "birth_date.month", "birth_date.full",
        "sex", "governorate"}
 )

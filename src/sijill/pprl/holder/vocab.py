@@ -97,7 +97,7 @@ class NameVocab:
         # The texts whose tokens are not computed yet: tokens are hashed per batch in one loop
         # (``Tokenizer.many``) when ``array`` is called, not one call per value as values are added.
         self._pending: dict[str, list[str]] = {k: [] for k in self.KINDS}
-        self._ids: dict[str, list[int]] = {k: [] for k in ("canonical", "skeleton", "key", "first")}
+        self._ids: dict[str, list[int]] = {k: [] for k in ("canonical", "skeleton", "initial", "rasm", "key", "first")}
         self._blooms: list[bytes] = []
         self._arrays: dict[str, np.ndarray] = {}
 
@@ -124,6 +124,9 @@ class NameVocab:
         ids, intern = self._ids, self._intern
         ids["canonical"].append(intern(canonical) if canonical else -1)
         ids["skeleton"].append(intern(skeleton) if skeleton else -1)
+        ids["initial"].append(intern(skeleton[0]) if skeleton else -1)
+        rasm = identity.rasm(value)
+        ids["rasm"].append(intern(rasm) if rasm else -1)
         ids["key"].append(intern(extra) if extra and self.name == "surname" else -1)
         first = identity.skeleton(extra) if self.name == "mother_name" and extra else ""
         ids["first"].append(intern(first) if first else -1)
@@ -132,7 +135,7 @@ class NameVocab:
             pending["norm"].append(value)
             pending["canonical"].append(canonical)
             pending["skeleton"].append(skeleton)
-            pending["rasm"].append(identity.rasm(value))
+            pending["rasm"].append(rasm)
             pending["extra"].append(extra)
         self._blooms.append(self._bloom.encode(self.bloom_input(value)))
         return i
