@@ -254,3 +254,24 @@ def test_an_m_that_em_drives_below_what_splink_accepts_gets_the_floor():
         assert (level.m_probability, level.u_probability) == (M_FLOOR, 0.1)
     with pytest.raises(ValueError, match="below the minimum"):
         em.populate_m_u_from_lookup(set(), level, "x", {"x": {2: {"m_probability": 0.0, "u_probability": 0.1}}})
+
+
+# A pair's level is read back from its weight for the comparison (Splink 5 keeps no comparison vector in
+# its output): the level with exactly that weight, even where two levels differ in the last bit only (EM
+# can give two rare levels the same m/u ratio but for rounding); of levels that weigh exactly the same,
+# the weakest.
+SKELETON, NEAR = 0.007614213197973922 / 0.0031282586027111575, 0.005076142131982619 / 0.0020855057351407717
+LEVELS = [(0.0, "missing"), (4.5, "exact"), (SKELETON, "skeleton (cross-script)"),
+          (NEAR, "near spelling (Dice >= 0.7)"), (1.7, "variant"),
+          (1.7, "a level EM never separated from the one above"), (-5.5, "disagree")]
+
+
+@pytest.mark.parametrize(("weight", "label"), [
+    (0.0, "missing"), (4.5, "exact"), (-5.5, "disagree"), (SKELETON, "skeleton (cross-script)"),
+    (NEAR, "near spelling (Dice >= 0.7)"), (1.7, "a level EM never separated from the one above"), (-6.0, "disagree"),
+])
+def test_a_level_is_read_from_its_exact_weight(weight, label):
+    from sijill.linkage.model import level_of
+
+    assert SKELETON != NEAR and abs(SKELETON - NEAR) < 1e-9
+    assert level_of(LEVELS, weight) == label

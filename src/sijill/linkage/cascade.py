@@ -107,7 +107,9 @@ def model_stage(
     predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
     table = predictions.as_pyarrow_table()
     progress(f"{table.num_rows:,} pairs at or above the review threshold; explaining them")
-    weights = fs.level_weights(model)
+    weights = fs.level_weights(linker)
+    # ``level_of`` by dictionary: a pair's weight is one of its levels' exactly (ties keep the last).
+    by_weight = {name: {w: label for w, label in levels} for name, levels in weights.items()}
     declared = {c.name: c for c in chosen(None, swap or "swap", extra)}  # a level's code, by its model label
     personal = personal_identifiers(registry, partner)
     matches = []
@@ -118,7 +120,7 @@ def model_stage(
         explanation = []
         for name, levels in weights.items():
             weight = row.get(f"mw_{name}") or 0.0
-            label = fs.level_of(levels, weight)
+            label = by_weight[name].get(weight) or fs.level_of(levels, weight)
             comparison = declared.get(name)
             code = comparison and (comparison.levels[0].code if label == "missing" else comparison.code_of(label))
             explanation.append({"field": name, "level": label, "code": code,

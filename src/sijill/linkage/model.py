@@ -6,7 +6,6 @@ sessions blocked on different tokens so that every comparison is estimated in on
 
 from __future__ import annotations
 
-import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -129,20 +128,22 @@ def with_m_floor(model: dict) -> dict:
     return model
 
 
-def level_weights(model: dict) -> dict[str, list[tuple[float, str]]]:
-    """For each comparison, (match weight, label) of its levels: Splink reports a pair's weight per
-    comparison, and the level is the one with that weight."""
+def level_weights(linker: Linker) -> dict[str, list[tuple[float, str]]]:
+    """For each comparison, (match weight, label) of its levels as Splink scores them: Splink reports a
+    pair's weight per comparison, and the level is the one with that weight. Read from Splink's own levels,
+    not the saved model: a level whose u random sampling never met still gets a weight there (from
+    Splink's defaults), and reading it as "missing" would let the sibling guard pass a near spelling."""
     out: dict[str, list[tuple[float, str]]] = {}
-    for comparison in model["comparisons"]:
-        levels = [(0.0, "missing")]
-        for lvl in comparison["comparison_levels"]:
-            m, u = lvl.get("m_probability"), lvl.get("u_probability")
-            if lvl.get("is_null_level") or not m or not u:
-                continue
-            levels.append((math.log2(m / u), lvl.get("label_for_charts", "")))
-        out[comparison["output_column_name"]] = levels
+    for comparison in linker._settings_obj.comparisons:
+        out[comparison.output_column_name] = [
+            (0.0, "missing") if lvl.is_null_level else (lvl._match_weight, lvl.label_for_charts)
+            for lvl in comparison.comparison_levels if lvl.is_null_level or lvl._match_weight is not None]
     return out
 
 
 def level_of(levels: list[tuple[float, str]], weight: float) -> str:
-    return min(levels, key=lambda wl: abs(wl[0] - weight))[1]
+    """The level with exactly this weight (Splink writes each level's weight into its SQL as Python prints
+    it); of levels that weigh exactly the same, the weakest (the last), the cautious reading for the sibling
+    guard; else the nearest."""
+    exact = [label for w, label in levels if w == weight]
+    return exact[-1] if exact else min(levels, key=lambda wl: abs(wl[0] - weight))[1]
