@@ -30,7 +30,7 @@ def _words(column: pa.ChunkedArray, name: str) -> dict[str, pa.Array]:
     if width // 8 != BLOOM_WORDS:  # wider filters fold into BLOOM_WORDS words; Dice is kept up to collisions
         words = np.bitwise_or.reduce(words.reshape(len(array), BLOOM_WORDS, -1), axis=2)
     words = np.where(valid[:, None], words, 0)
-    bits = np.unpackbits(words.view(np.uint8), axis=1).sum(axis=1).astype(np.int32)
+    bits = np.bitwise_count(words.view(np.uint64)).sum(axis=1, dtype=np.int32)
     mask = ~valid
     out = {f"{name}_w{i}": pa.array(words[:, i], pa.int64()) for i in range(BLOOM_WORDS)}
     out[f"{name}_bits"] = pa.array(bits, pa.int32(), mask=mask)
