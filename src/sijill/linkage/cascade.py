@@ -111,6 +111,9 @@ def model_stage(
     # ``level_of`` by dictionary: a pair's weight is one of its levels' exactly (ties keep the last).
     by_weight = {name: {w: label for w, label in levels} for name, levels in weights.items()}
     declared = {c.name: c for c in chosen(None, swap or "swap", extra)}  # a level's code, by its model label
+    codes = {name: {label: comparison.levels[0].code if label == "missing" else comparison.code_of(label)
+                    for _, label in weights[name]}
+             for name, comparison in declared.items() if name in weights}
     personal = personal_identifiers(registry, partner)
     matches = []
     for row in table.to_pylist():
@@ -121,9 +124,7 @@ def model_stage(
         for name, levels in weights.items():
             weight = row.get(f"mw_{name}") or 0.0
             label = by_weight[name].get(weight) or fs.level_of(levels, weight)
-            comparison = declared.get(name)
-            code = comparison and (comparison.levels[0].code if label == "missing" else comparison.code_of(label))
-            explanation.append({"field": name, "level": label, "code": code,
+            explanation.append({"field": name, "level": label, "code": codes.get(name, {}).get(label),
                                 "weight": round(weight + (row.get(f"mw_tf_adj_{name}") or 0.0), 3)})
         matches.append(Match(reg, par, "review", row["match_probability"], row["match_weight"], explanation))
     family = families_can_outvote(set(weights))
@@ -207,6 +208,9 @@ def one_to_one(matches: list[Match], counts: StageCounts, tie_margin: float = 1e
         by_partner.setdefault(m.partner_ref, []).append(m)
     kept = []
     for candidates in by_partner.values():
+        if len(candidates) == 1:  # most partner records
+            kept.append(candidates[0])
+            continue
         candidates.sort(key=lambda m: (m.match_class != "exact", -m.match_weight))
         best = candidates[0]
         # Two exact pairs both weigh infinity (inf - inf is not a number): equal, so a tie too.

@@ -122,7 +122,8 @@ def match(
                                   swap_column(spec.blocking), spec.extra)
             step(f"one-to-one done; reading the sealed payloads of {len(matches):,} hits")
             sealed = payloads(partner, pa.array([m.partner_ref for m in matches], pa.string()))
-            found = [_hit_row(log.cycle, agency, partner.manifest.sealed_payload_key, m, sealed) for m in matches]
+            key = partner.manifest.sealed_payload_key
+            found = [_hit_row(log.cycle, agency, key, m, sealed) for m in matches]
             summary = (f"{agency}: {counts.exact} exact, {counts.probable} probable, {counts.review} review, "
                        f"{counts.rejected} rejected")
             if alone and dedupe_out is not None:
