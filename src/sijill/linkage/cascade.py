@@ -116,7 +116,8 @@ def model_stage(
              for name, comparison in declared.items() if name in weights}
     personal = personal_identifiers(registry, partner)
     matches = []
-    for row in table.to_pylist():
+    needed = ("unique_id_", "source_dataset_l", "match_probability", "match_weight", "mw_")  # not Splink's tf_
+    for row in table.select([c for c in table.column_names if c.startswith(needed)]).to_pylist():
         reg, par = row["unique_id_l"], row["unique_id_r"]
         if not dedupe and row["source_dataset_l"] != "registry":
             reg, par = par, reg
