@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
@@ -92,6 +93,9 @@ def model_stage(
     """Train on all of ``partner`` (unless a model is given), then score only ``rest`` (what the exact
     stage left); returns pairs at or above the review threshold, and the model."""
     link_type = "dedupe_only" if dedupe else "link_only"
+    refs = registry["unique_id"] if dedupe else pa.chunked_array([*registry["unique_id"].chunks,
+                                                                    *partner["unique_id"].chunks])
+    registry, partner, rest = _numbered(registry, partner, rest, dedupe)
     if model is None:
         progress("training the model (prior, u by random sampling, m by EM)")
         present = present_columns(registry) if dedupe else present_columns(registry, partner)
@@ -106,6 +110,8 @@ def model_stage(
     progress(f"{counts.candidates:,} candidate pairs blocked; comparing them")
     predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
     table = predictions.as_pyarrow_table()
+    for side in ("unique_id_l", "unique_id_r"):  # back to the packages' refs
+        table = table.set_column(table.schema.get_field_index(side), side, refs.take(table[side]))
     progress(f"{table.num_rows:,} pairs at or above the review threshold; explaining them")
     weights = fs.level_weights(linker)
     # ``level_of`` by dictionary: a pair's weight is one of its levels' exactly (ties keep the last).
@@ -195,6 +201,21 @@ def _family_only(explanation: list[dict], personal: set[str] = frozenset()) -> b
     if given in SAME_GIVEN_NAME:
         return born.endswith(".disagree")
     return not (given in ALIKE_GIVEN_NAME and born in SAME_BIRTH_DATE)
+
+
+def _numbered(registry: pa.Table, partner: pa.Table, rest: pa.Table, dedupe: bool) -> tuple[pa.Table, ...]:
+    """The tables with a row number as ``unique_id`` (the partner's after the registry's): Splink joins the
+    candidate pairs on it, and a 24-character ref costs DuckDB enough memory to spill at 1M x 1M."""
+    def numbered(table: pa.Table, ids: pa.Array) -> pa.Table:
+        return table.set_column(table.schema.get_field_index("unique_id"), "unique_id", ids)
+
+    n = registry.num_rows
+    registry = numbered(registry, pa.array(np.arange(n, dtype=np.int64)))
+    if dedupe:
+        return registry, registry, registry
+    at = pc.add(pc.index_in(rest["unique_id"], value_set=partner["unique_id"]), n).cast(pa.int64())
+    partner = numbered(partner, pa.array(np.arange(n, n + partner.num_rows, dtype=np.int64)))
+    return registry, partner, numbered(rest, at)
 
 
 def _linker(engine: Engine, registry: pa.Table, partner: pa.Table, settings, dedupe: bool) -> Linker:
