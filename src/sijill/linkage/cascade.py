@@ -114,8 +114,7 @@ def model_stage(
         table = table.set_column(table.schema.get_field_index(side), side, refs.take(table[side]))
     progress(f"{table.num_rows:,} pairs at or above the review threshold; explaining them")
     weights = fs.level_weights(linker)
-    # ``level_of`` by dictionary: a pair's weight is one of its levels' exactly (ties keep the last).
-    by_weight = {name: {w: label for w, label in levels} for name, levels in weights.items()}
+    read: dict[tuple[str, float], str] = {}  # ``level_of`` once per distinct weight, not per pair
     declared = {c.name: c for c in chosen(None, swap or "swap", extra)}  # a level's code, by its model label
     codes = {name: {label: comparison.levels[0].code if label == "missing" else comparison.code_of(label)
                     for _, label in weights[name]}
@@ -130,7 +129,7 @@ def model_stage(
         explanation = []
         for name, levels in weights.items():
             weight = row.get(f"mw_{name}") or 0.0
-            label = by_weight[name].get(weight) or fs.level_of(levels, weight)
+            label = read.get((name, weight)) or read.setdefault((name, weight), fs.level_of(levels, weight))
             explanation.append({"field": name, "level": label, "code": codes.get(name, {}).get(label),
                                 "weight": round(weight + (row.get(f"mw_tf_adj_{name}") or 0.0), 3)})
         matches.append(Match(reg, par, "review", row["match_probability"], row["match_weight"], explanation))
