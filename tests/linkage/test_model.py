@@ -1,0 +1,75 @@
+"""The trained model's spelling levels are shared along the name chain (``linkage.model``)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sijill.linkage.comparisons import chosen
+from sijill.linkage.model import SPELLING_LEVELS, with_chain_spelling_shared
+
+DECLARED = {c.name: c for c in chosen()}
+RASM = "same letters, dots differ (scanned)"
+
+
+def _model(m_by_part: dict[str, dict[str, float]]) -> dict:
+    """A saved model whose chain comparisons carry every declared level, with the given m where stated and
+    the rest of each part's mass on "exact"."""
+    comparisons = []
+    for name, given in m_by_part.items():
+        levels = []
+        for lv in DECLARED[name].levels:
+            entry = lv.splink()
+            if not entry.get("is_null_level"):
+                entry["m_probability"] = given.get(lv.label, 0.0)
+            levels.append(entry)
+        exact = next(e for e in levels if e["label_for_charts"] == "exact")
+        exact["m_probability"] = 1 - sum(given.values())
+        comparisons.append({"output_column_name": name, "comparison_levels": levels})
+    return {"comparisons": comparisons}
+
+
+def _m(model: dict, name: str, label: str) -> float:
+    comparison = next(c for c in model["comparisons"] if c["output_column_name"] == name)
+    return next(lv["m_probability"] for lv in comparison["comparison_levels"] if lv["label_for_charts"] == label)
+
+
+CASES = [
+    # m of the rasm level per part (given, father's, grandfather's) as EM left them, the shared m, why
+    ((0.001, 0.059, 0.049), 0.036333, "EM never met a scanned given name among its pairs: it gets the chain's rate"),
+    ((0.02, 0.02, 0.02), 0.02, "the parts already agree: nothing moves"),
+]
+
+
+@pytest.mark.parametrize(("rasm", "shared", "why"), CASES)
+def test_a_spelling_level_weighs_alike_in_every_part_of_the_chain(rasm, shared, why):
+    parts = ("given_name", "father_name", "grandfather_name")
+    model = _model({p: {RASM: m, "disagree": 0.02} for p, m in zip(parts, rasm, strict=True)})
+    out = with_chain_spelling_shared(model, DECLARED)
+    for p in parts:
+        assert _m(out, p, RASM) == pytest.approx(shared, abs=1e-6), why
+        levels = next(c for c in out["comparisons"] if c["output_column_name"] == p)["comparison_levels"]
+        assert math.fsum(lv["m_probability"] for lv in levels if not lv.get("is_null_level")) == pytest.approx(1)
+
+
+def test_the_other_levels_keep_their_proportions():
+    model = _model({"given_name": {RASM: 0.001, "variant or nickname": 0.3, "disagree": 0.02},
+                    "father_name": {RASM: 0.059, "disagree": 0.02}})
+    out = with_chain_spelling_shared(model, DECLARED)
+    ratio = _m(out, "given_name", "variant or nickname") / _m(out, "given_name", "exact")
+    assert ratio == pytest.approx(0.3 / (1 - 0.321))  # a nickname stays the given name's own: not shared
+    assert _m(out, "father_name", "variant or nickname") == 0.0
+
+
+def test_a_lone_part_and_the_surname_are_left_alone():
+    """The chain needs two parts to share anything; the surname (a tribal name against a laqab) errs its own way."""
+    alone = _model({"given_name": {RASM: 0.001}})
+    assert _m(with_chain_spelling_shared(alone, DECLARED), "given_name", RASM) == 0.001
+    with_surname = _model({"given_name": {RASM: 0.001}, "father_name": {RASM: 0.05}, "surname": {RASM: 0.2}})
+    assert _m(with_chain_spelling_shared(with_surname, DECLARED), "surname", RASM) == 0.2
+
+
+def test_the_shared_levels_are_the_spelling_ones():
+    codes = {lv.code for lv in DECLARED["given_name"].levels}
+    assert set(SPELLING_LEVELS) <= codes
