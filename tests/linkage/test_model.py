@@ -73,3 +73,37 @@ def test_a_lone_part_and_the_surname_are_left_alone():
 def test_the_shared_levels_are_the_spelling_ones():
     codes = {lv.code for lv in DECLARED["given_name"].levels}
     assert set(SPELLING_LEVELS) <= codes
+
+
+# --- the prior from the candidate pairs' own expected matches (``prior_from_pairs``) ---------------------------
+
+def _prior(weights, partners, pairs=1_000_000, prior=1e-6):
+    import numpy as np
+
+    from sijill.linkage.model import prior_from_pairs
+
+    return prior_from_pairs(np.array(weights, float), np.array(partners), pairs, prior)
+
+
+def test_a_prior_the_rule_set_too_small_rises_to_the_matches_the_pairs_hold():
+    """Forty clear pairs (Bayes factor 2^40) among a million: the prior is 4e-5 whatever the rule said."""
+    weights = [40.0] * 40 + [-20.0] * 5_000
+    assert _prior(weights, range(len(weights))) == pytest.approx(40 / 1_000_000, rel=1e-3)
+
+
+def test_a_partner_record_counts_once_however_many_beneficiaries_it_meets():
+    """A common name meets fifty registry records with the same strong weight: one death, not fifty."""
+    assert _prior([40.0] * 50, [7] * 50) == pytest.approx(1 / 1_000_000, rel=1e-3)
+
+
+def test_the_prior_never_falls_below_the_rules():
+    assert _prior([-30.0] * 100, range(100), prior=1e-5) == 1e-5
+    assert _prior([], [], prior=1e-5) == 1e-5
+
+
+def test_doubtful_pairs_count_by_their_probability_at_the_new_prior():
+    """A pair that agrees on names and a guessed year (2^17 against a prior of 2^-20): 1 in 8 at the rule's
+    prior; with a hundred sure pairs lifting the prior to 1e-4 it counts about as 0.93."""
+    weights = [40.0] * 100 + [17.0] * 10
+    prior = _prior(weights, range(len(weights)))
+    assert 100 / 1_000_000 < prior < 111 / 1_000_000

@@ -96,6 +96,7 @@ def model_stage(
     refs = registry["unique_id"] if dedupe else pa.chunked_array([*registry["unique_id"].chunks,
                                                                     *partner["unique_id"].chunks])
     registry, partner, rest = _numbered(registry, partner, rest, dedupe)
+    refit = False
     if model is None:
         progress("training the model (prior, u by random sampling, m by EM)")
         present = present_columns(registry) if dedupe else present_columns(registry, partner)
@@ -104,13 +105,17 @@ def model_stage(
         fs.train(linker, present)
         declared = {c.name: c for c in chosen(present, swap, extra)}
         model = fs.with_chain_spelling_shared(fs.with_m_floor(linker.misc.save_model_to_json()), declared)
+        refit = not dedupe and fs.prior_is_from_names(present)
     progress("scoring candidate pairs")
     linker = _linker(engine, registry, rest, model, dedupe)
     blocked = linker.inference.compute_blocked_pairs_for_predict()  # cached: predict scores these pairs
     counts.candidates = engine.count(blocked)
     progress(f"{counts.candidates:,} candidate pairs blocked; comparing them")
-    predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+    predictions = linker.inference.predict(threshold_match_probability=None if refit else thresholds.review)
     table = predictions.as_pyarrow_table()
+    if refit:
+        table = _with_prior_from_pairs(table, model, registry.num_rows * rest.num_rows, thresholds.review)
+        progress(f"prior from the candidate pairs: {model['probability_two_random_records_match']:.3g}")
     for side in ("unique_id_l", "unique_id_r"):  # back to the packages' refs
         table = table.set_column(table.schema.get_field_index(side), side, refs.take(table[side]))
     progress(f"{table.num_rows:,} pairs at or above the review threshold; explaining them")
@@ -203,6 +208,23 @@ def _family_only(explanation: list[dict], personal: set[str] = frozenset()) -> b
     if given in SAME_GIVEN_NAME:
         return born.endswith(".disagree")
     return not (given in ALIKE_GIVEN_NAME and born in SAME_BIRTH_DATE)
+
+
+def _with_prior_from_pairs(table: pa.Table, model: dict, pairs: int, review: float) -> pa.Table:
+    """The pairs rescored with the prior their own expected matches give (``model.prior_from_pairs``), the
+    model's prior updated to it, and only the pairs at or above ``review`` kept."""
+    old = model["probability_two_random_records_match"]
+    weights = table["match_weight"].to_numpy(zero_copy_only=False) - math.log2(old / (1 - old))
+    partners = np.maximum(table["unique_id_l"].to_numpy(zero_copy_only=False),
+                          table["unique_id_r"].to_numpy(zero_copy_only=False))  # partner rows follow the registry's
+    prior = fs.prior_from_pairs(weights, partners, pairs, old)
+    model["probability_two_random_records_match"] = prior
+    weight = weights + math.log2(prior / (1 - prior))
+    probability = 1.0 / (1.0 + np.exp2(-weight))
+    table = table.set_column(table.schema.get_field_index("match_weight"), "match_weight", pa.array(weight))
+    table = table.set_column(table.schema.get_field_index("match_probability"), "match_probability",
+                             pa.array(probability))
+    return table.filter(pa.array(probability >= review))
 
 
 def _numbered(registry: pa.Table, partner: pa.Table, rest: pa.Table, dedupe: bool) -> tuple[pa.Table, ...]:
