@@ -111,7 +111,7 @@ def model_stage(
     blocked = linker.inference.compute_blocked_pairs_for_predict()  # cached: predict scores these pairs
     counts.candidates = engine.count(blocked)
     progress(f"{counts.candidates:,} candidate pairs blocked; comparing them")
-    predictions = linker.inference.predict(threshold_match_probability=None if refit else thresholds.review)
+    predictions = linker.inference.predict(threshold_match_probability=fs.REFIT_FLOOR if refit else thresholds.review)
     table = predictions.as_pyarrow_table()
     if refit:
         table = _with_prior_from_pairs(table, model, registry.num_rows * rest.num_rows, thresholds.review)
@@ -161,9 +161,9 @@ def model_stage(
 # levels (the table in tests/linkage/sibling_guard.csv). The same given name, or a variant or nickname of
 # it, or the same letters with dots a scanner lost or added (زيبب for زينب; of the 339 given names of the
 # first world's lists only three pairs differ by dots alone: خليل / جليل, حنان / جنان, رباب / زيان), lets
-# the birth date be a little off (a typo, an age guessed a year off). A given name only
-# spelt alike (the other script, the skeleton that also makes زهراء of زهرة) or similar needs the same
-# birth date. One spelt only nearly alike is never enough: twins are often named alike (حسن and حسين).
+# the birth date be a little off (a typo, an age guessed a year off). A given name only spelt alike (the
+# other script, the skeleton that also makes زهراء of زهرة) or similar needs the same birth date. One spelt
+# only nearly alike is never enough: twins are often named alike (حسن and حسين).
 SAME_GIVEN_NAME = frozenset({"name.exact", "name.same_or_variant", "name.variant", "name.other_reading", "name.rasm"})
 ALIKE_GIVEN_NAME = frozenset({"name.skeleton", "name.swapped", "name.dice_high", "name.missing", ""})
 SAME_BIRTH_DATE = frozenset({"date.exact", "date.swapped", "date.year_only"})

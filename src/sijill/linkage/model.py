@@ -120,6 +120,12 @@ def _train(linker: Linker, present: set[str], *, seed: int, max_pairs: float) ->
 IDENTIFIERS = frozenset({"national_id", "ration_card"})
 
 
+# The candidate pairs the prior is refitted on: those at least this probable under the rule's prior. Below
+# it a pair adds under a hundredth of a match even at a prior ten times higher, and a national extract's
+# tens of millions of such pairs would not fit in memory with their comparison columns.
+REFIT_FLOOR = 0.001
+
+
 def prior_is_from_names(present: set[str]) -> bool:
     """Whether the prior came from a rule on names and the birth date alone (no identifier on both sides)."""
     return not (IDENTIFIERS & present)
