@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from splink import Linker, SettingsCreator, block_on
+from splink.internals.exceptions import EMTrainingException
 
 from .comparisons import NAME_PARTS, blocking_columns, comparisons
 
@@ -114,7 +115,12 @@ def _train(linker: Linker, present: set[str], *, seed: int, max_pairs: float) ->
         except Exception:  # too few pairs share a national ID: the other sessions learn instead
             pass
     for rule in _em_sessions(present):
-        t.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
+        try:
+            t.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
+        except EMTrainingException:
+            # No pair shares this session's tokens (a small extract whose given names are salted with a
+            # grandfather it lacks): the other session learns; a run is not lost for want of one.
+            continue
 
 
 IDENTIFIERS = frozenset({"national_id", "ration_card"})
