@@ -136,3 +136,15 @@ def test_a_training_session_that_meets_no_pair_does_not_lose_the_run():
 
     _train(Linker(), {"birth_date", "sex", "given_name_skeleton", "father_name_skeleton"}, seed=1, max_pairs=10)
     assert len(sessions) == 2
+
+
+@pytest.mark.parametrize(("present", "from_names"), [
+    ({"national_id", "given_name_canonical", "father_name_skeleton", "birth_date"}, False),  # an ID and a name
+    ({"ration_card", "given_name_canonical", "birth_date"}, False),  # the ration card's own rule
+    ({"given_name_skeleton", "father_name_skeleton", "birth_date"}, True),  # a death register
+    ({"national_id", "given_name_skeleton", "birth_date"}, True),  # an ID column but no rule of it applies
+])
+def test_the_prior_is_refitted_only_where_no_identifier_rule_set_it(present, from_names):
+    from sijill.linkage.model import prior_is_from_names
+
+    assert prior_is_from_names(present) is from_names

@@ -214,12 +214,12 @@ def _with_prior_from_pairs(table: pa.Table, model: dict, pairs: int, review: flo
     """The pairs rescored with the prior their own expected matches give (``model.prior_from_pairs``), the
     model's prior updated to it, and only the pairs at or above ``review`` kept."""
     old = model["probability_two_random_records_match"]
-    weights = table["match_weight"].to_numpy(zero_copy_only=False) - math.log2(old / (1 - old))
+    weights = table["match_weight"].to_numpy(zero_copy_only=False) - fs.log_odds(old)
     partners = np.maximum(table["unique_id_l"].to_numpy(zero_copy_only=False),
                           table["unique_id_r"].to_numpy(zero_copy_only=False))  # partner rows follow the registry's
     prior = fs.prior_from_pairs(weights, partners, pairs, old)
     model["probability_two_random_records_match"] = prior
-    weight = weights + math.log2(prior / (1 - prior))
+    weight = weights + fs.log_odds(prior)
     probability = 1.0 / (1.0 + np.exp2(-weight))
     table = table.set_column(table.schema.get_field_index("match_weight"), "match_weight", pa.array(weight))
     table = table.set_column(table.schema.get_field_index("match_probability"), "match_probability",

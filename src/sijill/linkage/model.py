@@ -14,7 +14,7 @@ import numpy as np
 from splink import Linker, SettingsCreator, block_on
 from splink.internals.exceptions import EMTrainingException
 
-from .comparisons import NAME_PARTS, blocking_columns, comparisons
+from .comparisons import IDENTIFIERS, NAME_PARTS, blocking_columns, comparisons
 
 
 @dataclass(frozen=True)
@@ -123,9 +123,6 @@ def _train(linker: Linker, present: set[str], *, seed: int, max_pairs: float) ->
             continue
 
 
-IDENTIFIERS = frozenset({"national_id", "ration_card"})
-
-
 # The candidate pairs the prior is refitted on: those at least this probable under the rule's prior. Below
 # it a pair adds under a hundredth of a match even at a prior ten times higher, and a national extract's
 # tens of millions of such pairs would not fit in memory with their comparison columns.
@@ -133,8 +130,14 @@ REFIT_FLOOR = 0.001
 
 
 def prior_is_from_names(present: set[str]) -> bool:
-    """Whether the prior came from a rule on names and the birth date alone (no identifier on both sides)."""
-    return not (IDENTIFIERS & present)
+    """Whether ``_train`` took the prior from a rule on names and the birth date alone (no rule of an
+    identifier applies to these columns)."""
+    return not any(set(rule) <= present and set(rule) & set(IDENTIFIERS) for rule in PRIOR_RULES)
+
+
+def log_odds(probability: float) -> float:
+    """A probability as Splink's match weights count it: log2 of its odds."""
+    return math.log2(probability / (1 - probability))
 
 
 def prior_from_pairs(weights: np.ndarray, partners: np.ndarray, pairs: int, prior: float,
@@ -153,8 +156,7 @@ def prior_from_pairs(weights: np.ndarray, partners: np.ndarray, pairs: int, prio
     _, group = np.unique(partners, return_inverse=True)
     current = prior
     for _ in range(rounds):
-        logit = math.log2(current / (1 - current))
-        p = 1.0 / (1.0 + np.exp2(-(weights + logit)))
+        p = 1.0 / (1.0 + np.exp2(-(weights + log_odds(current))))
         expected = np.minimum(np.bincount(group, weights=p), 1.0).sum()
         updated = min(max(expected / pairs, prior), 0.5)
         if abs(updated - current) <= 1e-3 * current:
